@@ -1,0 +1,147 @@
+//! PostgreSQL: connecting (with backoff), creating the database, migrations and the
+//! pool. The SQL of each table lives in its own file below; nothing else talks SQL.
+
+mod migrate;
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime, Timeouts};
+use tokio_postgres::NoTls;
+
+use crate::actors::supervision::{Backoff, RetryPolicy};
+use crate::config::Config;
+
+pub use deadpool_postgres::Pool as DbPool;
+
+/// A start-up failure that is not worth retrying (bad SQL in a migration, a
+/// refused permission), with a sentence for the operator.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct DbSetupError(String);
+
+/// Makes sure the database exists and is migrated, then returns a pool. Waits (with
+/// backoff, logging each attempt) while PostgreSQL is unreachable.
+pub async fn connect(config: &Config) -> Result<Pool, DbSetupError> {
+    let pg = parse(&config.database_url)?;
+    prepare(&pg).await?;
+    build_pool(pg, config.db_pool_size)
+}
+
+/// `troupe migrate`: create and migrate the database, nothing else.
+pub async fn migrate_only(config: &Config) -> Result<(), DbSetupError> {
+    prepare(&parse(&config.database_url)?).await
+}
+
+fn parse(url: &str) -> Result<tokio_postgres::Config, DbSetupError> {
+    let mut pg = tokio_postgres::Config::from_str(url)
+        .map_err(|e| DbSetupError(format!("DATABASE_URL is not usable: {e}")))?;
+    // A dead server must not hang requests: connecting gives up after 5 s.
+    pg.connect_timeout(Duration::from_secs(5));
+    pg.application_name("troupe");
+    Ok(pg)
+}
+
+async fn prepare(pg: &tokio_postgres::Config) -> Result<(), DbSetupError> {
+    let mut backoff = Backoff::new(RetryPolicy::reconnect());
+    loop {
+        match try_prepare(pg).await {
+            Ok(()) => return Ok(()),
+            Err(Attempt::Fatal(e)) => return Err(e),
+            Err(Attempt::Unreachable(reason)) => {
+                let wait = backoff.next_delay();
+                tracing::warn!(
+                    "cannot reach PostgreSQL at {}: {reason}; retrying in {} s",
+                    describe(pg),
+                    wait.as_secs_f32().round()
+                );
+                tokio::time::sleep(wait).await;
+            }
+        }
+    }
+}
+
+enum Attempt {
+    Unreachable(String),
+    Fatal(DbSetupError),
+}
+
+async fn try_prepare(pg: &tokio_postgres::Config) -> Result<(), Attempt> {
+    let db_name = pg.get_dbname().unwrap_or("postgres").to_owned();
+    ensure_database(pg, &db_name).await?;
+    let (mut client, connection) = pg.connect(NoTls).await.map_err(unreachable)?;
+    let task = tokio::spawn(connection);
+    let result = migrate::run(&mut client).await.map_err(Attempt::Fatal);
+    drop(client);
+    let _ = task.await;
+    result
+}
+
+/// Creates the database named in `DATABASE_URL` when it does not exist yet.
+async fn ensure_database(pg: &tokio_postgres::Config, name: &str) -> Result<(), Attempt> {
+    let mut maintenance = pg.clone();
+    maintenance.dbname("postgres");
+    let (client, connection) = maintenance.connect(NoTls).await.map_err(unreachable)?;
+    let task = tokio::spawn(connection);
+    let exists = client
+        .query_opt("SELECT 1 FROM pg_database WHERE datname = $1", &[&name])
+        .await
+        .map_err(unreachable)?
+        .is_some();
+    if !exists {
+        let sql = format!("CREATE DATABASE \"{}\"", name.replace('"', "\"\""));
+        match client.batch_execute(&sql).await {
+            Ok(()) => tracing::info!(database = name, "created database"),
+            // Another process created it between our check and our CREATE.
+            Err(e) if e.code() == Some(&tokio_postgres::error::SqlState::DUPLICATE_DATABASE) => {}
+            Err(e) => {
+                return Err(Attempt::Fatal(DbSetupError(format!(
+                    "cannot create database {name}: {e}"
+                ))));
+            }
+        }
+    }
+    drop(client);
+    let _ = task.await;
+    Ok(())
+}
+
+fn unreachable(e: tokio_postgres::Error) -> Attempt {
+    let reason = std::error::Error::source(&e)
+        .map(|s| s.to_string())
+        .unwrap_or_else(|| e.to_string());
+    Attempt::Unreachable(reason)
+}
+
+fn build_pool(pg: tokio_postgres::Config, size: usize) -> Result<Pool, DbSetupError> {
+    let manager = Manager::from_config(
+        pg,
+        NoTls,
+        ManagerConfig {
+            recycling_method: RecyclingMethod::Fast,
+        },
+    );
+    // Bounded waits everywhere: during an outage requests fail fast with a 503.
+    let timeouts = Timeouts {
+        wait: Some(Duration::from_secs(5)),
+        create: Some(Duration::from_secs(5)),
+        recycle: Some(Duration::from_secs(2)),
+    };
+    Pool::builder(manager)
+        .max_size(size)
+        .timeouts(timeouts)
+        .runtime(Runtime::Tokio1)
+        .build()
+        .map_err(|e| DbSetupError(format!("cannot build the database pool: {e}")))
+}
+
+/// `host:port` of the first host, for log lines (never the password).
+fn describe(pg: &tokio_postgres::Config) -> String {
+    let host = match pg.get_hosts().first() {
+        Some(tokio_postgres::config::Host::Tcp(h)) => h.clone(),
+        Some(tokio_postgres::config::Host::Unix(p)) => p.display().to_string(),
+        None => "localhost".to_owned(),
+    };
+    let port = pg.get_ports().first().copied().unwrap_or(5432);
+    format!("{host}:{port}")
+}

@@ -1,0 +1,142 @@
+//! The one error type every actor returns. Each variant is an HTTP *category*
+//! (SPEC §0); `http/problem.rs` turns it into an RFC 9457 problem document.
+
+use std::collections::BTreeMap;
+
+/// Per-field validation messages, keyed by the field's JSON name.
+pub type FieldErrors = BTreeMap<String, String>;
+
+/// `Result` with [`AppError`] as the default error.
+pub type AppResult<T, E = AppError> = Result<T, E>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// 400: the input is malformed or breaks a rule.
+    #[error("{detail}")]
+    Validation { detail: String, errors: FieldErrors },
+    /// 401: not authenticated.
+    #[error("{detail}")]
+    Unauthorized { code: &'static str, detail: String },
+    /// 403: authenticated but not allowed.
+    #[error("{detail}")]
+    Forbidden { code: &'static str, detail: String },
+    /// 404: unknown resource (also one the caller may not know exists).
+    #[error("{detail}")]
+    NotFound { detail: String },
+    /// 409: a duplicate or a state conflict. `extra` adds top-level members to the
+    /// problem document (e.g. the first check-in `record`).
+    #[error("{detail}")]
+    Conflict {
+        code: &'static str,
+        detail: String,
+        errors: FieldErrors,
+        extra: Option<serde_json::Map<String, serde_json::Value>>,
+    },
+    /// 413.
+    #[error("{detail}")]
+    PayloadTooLarge { detail: String },
+    /// 415.
+    #[error("{detail}")]
+    UnsupportedMediaType { detail: String },
+    /// 422: understood but cannot be processed.
+    #[error("{detail}")]
+    Unprocessable { code: &'static str, detail: String },
+    /// 429 with `Retry-After`.
+    #[error("too many requests; retry in {retry_after_secs} s")]
+    RateLimited { retry_after_secs: u64 },
+    /// 503 with `Retry-After`: a dependency is down or a pool is saturated.
+    #[error("{detail}")]
+    Unavailable {
+        code: &'static str,
+        detail: String,
+        retry_after_secs: u64,
+    },
+    /// 500: a bug or an unexpected failure. The message is logged, never sent.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl AppError {
+    /// A 400 with one field message.
+    pub fn invalid_field(field: &str, message: impl Into<String>) -> Self {
+        let message = message.into();
+        AppError::Validation {
+            detail: format!("{field}: {message}"),
+            errors: FieldErrors::from([(field.to_owned(), message)]),
+        }
+    }
+
+    /// A 400 from several field messages (no-op callers should check emptiness).
+    pub fn invalid_fields(errors: FieldErrors) -> Self {
+        let detail = errors
+            .iter()
+            .map(|(field, message)| format!("{field}: {message}"))
+            .collect::<Vec<_>>()
+            .join("; ");
+        AppError::Validation { detail, errors }
+    }
+
+    pub fn not_found(what: &str) -> Self {
+        AppError::NotFound {
+            detail: format!("{what} not found"),
+        }
+    }
+
+    pub fn forbidden(code: &'static str, detail: impl Into<String>) -> Self {
+        AppError::Forbidden {
+            code,
+            detail: detail.into(),
+        }
+    }
+
+    pub fn unauthorized(code: &'static str, detail: impl Into<String>) -> Self {
+        AppError::Unauthorized {
+            code,
+            detail: detail.into(),
+        }
+    }
+
+    /// The database (or its pool) cannot serve the request right now.
+    pub fn database_unavailable() -> Self {
+        AppError::Unavailable {
+            code: "database_unavailable",
+            detail: "the database is unavailable; try again shortly".to_owned(),
+            retry_after_secs: 2,
+        }
+    }
+
+    pub fn internal(cause: impl std::fmt::Display) -> Self {
+        AppError::Internal(cause.to_string())
+    }
+}
+
+impl From<tokio_postgres::Error> for AppError {
+    fn from(e: tokio_postgres::Error) -> Self {
+        // A closed connection or an I/O failure means the database went away;
+        // anything else (bad SQL, a broken constraint nobody mapped) is a bug.
+        if e.is_closed() || e.as_db_error().is_none() {
+            tracing::warn!(error = %e, "database connection failed");
+            AppError::database_unavailable()
+        } else {
+            AppError::Internal(format!("database error: {e}"))
+        }
+    }
+}
+
+impl From<deadpool_postgres::PoolError> for AppError {
+    fn from(e: deadpool_postgres::PoolError) -> Self {
+        tracing::warn!(error = %e, "no database connection available");
+        AppError::database_unavailable()
+    }
+}
+
+impl From<actix::MailboxError> for AppError {
+    fn from(e: actix::MailboxError) -> Self {
+        tracing::warn!(error = %e, "actor mailbox refused a message");
+        AppError::Unavailable {
+            code: "service_busy",
+            detail: "the service is busy; try again shortly".to_owned(),
+            retry_after_secs: 1,
+        }
+    }
+}

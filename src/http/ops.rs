@@ -1,0 +1,78 @@
+//! Operations endpoints: liveness, readiness, metrics (SPEC §10).
+
+use actix_web::http::header;
+use actix_web::{HttpResponse, get, web};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::actors::Actors;
+use crate::error::AppResult;
+use crate::messages::ops::{CheckReadiness, CheckState, RefreshGauges};
+use crate::metrics;
+
+#[derive(Serialize, ToSchema)]
+pub struct Health {
+    #[schema(example = "ok")]
+    status: &'static str,
+    #[schema(example = "troupe")]
+    service: &'static str,
+    version: &'static str,
+}
+
+/// Liveness: the process is up and serving HTTP.
+#[utoipa::path(tag = "operations", responses((status = 200, body = Health)))]
+#[get("/health")]
+pub async fn health() -> HttpResponse {
+    HttpResponse::Ok().json(Health {
+        status: "ok",
+        service: "troupe",
+        version: env!("CARGO_PKG_VERSION"),
+    })
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ReadinessBody {
+    /// `ready` or `unavailable`.
+    status: &'static str,
+    /// Each dependency: `ok` or `down`.
+    #[schema(value_type = Object)]
+    checks: std::collections::BTreeMap<&'static str, CheckState>,
+}
+
+/// Readiness: every dependency answers. 503 (with `Retry-After`) names the one down.
+#[utoipa::path(
+    tag = "operations",
+    responses(
+        (status = 200, body = ReadinessBody),
+        (status = 503, body = ReadinessBody, description = "a dependency is down"),
+    )
+)]
+#[get("/ready")]
+pub async fn ready(actors: web::Data<Actors>) -> AppResult<HttpResponse> {
+    let readiness = actors.health.send(CheckReadiness).await?;
+    let ready = readiness.is_ready();
+    let body = ReadinessBody {
+        status: if ready { "ready" } else { "unavailable" },
+        checks: readiness.checks,
+    };
+    Ok(if ready {
+        HttpResponse::Ok().json(body)
+    } else {
+        HttpResponse::ServiceUnavailable()
+            .insert_header((header::RETRY_AFTER, 5))
+            .json(body)
+    })
+}
+
+/// Prometheus text exposition.
+#[utoipa::path(
+    tag = "operations",
+    responses((status = 200, content_type = "text/plain", body = String))
+)]
+#[get("/metrics")]
+pub async fn prometheus_metrics(actors: web::Data<Actors>) -> AppResult<HttpResponse> {
+    actors.health.send(RefreshGauges).await?;
+    Ok(HttpResponse::Ok()
+        .content_type("text/plain; version=0.0.4; charset=utf-8")
+        .body(metrics::render()))
+}

@@ -1,0 +1,12 @@
+//! Troupe: accounts, profiles, portfolio projects, media, search and event check-in
+//! in one actix backend. The module list only; `main.rs` is the command line.
+
+pub mod actors;
+pub mod app;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod http;
+pub mod messages;
+pub mod metrics;
+pub mod telemetry;
