@@ -8,8 +8,9 @@ use actix_web::middleware::from_fn;
 use actix_web::{App, HttpServer, web};
 
 use crate::actors::Actors;
-use crate::config::Config;
+use crate::config::{BootstrapAdmin, Config};
 use crate::db::{self, DbSetupError};
+use crate::error::AppError;
 use crate::http::{request_context::request_context, routes};
 
 /// How long in-flight requests get to finish after SIGTERM (SPEC §10).
@@ -19,6 +20,10 @@ const SHUTDOWN_GRACE_SECS: u64 = 30;
 pub enum StartupError {
     #[error(transparent)]
     Database(#[from] DbSetupError),
+    #[error("cannot prepare the JWT secret: {0}")]
+    Secret(std::io::Error),
+    #[error("BOOTSTRAP_ADMIN: {0}")]
+    Bootstrap(String),
     #[error("cannot listen on {addr}: {source}")]
     Bind {
         addr: String,
@@ -36,7 +41,10 @@ pub struct Application {
 impl Application {
     pub async fn build(config: Config) -> Result<Self, StartupError> {
         let pool = db::connect(&config).await?;
-        let actors = Actors::start(&config, pool);
+        let actors = Actors::start(&config, pool).map_err(StartupError::Secret)?;
+        if let Some(admin) = &config.bootstrap_admin {
+            bootstrap_admin(&actors, admin).await?;
+        }
 
         let addr = format!("{}:{}", config.host, config.port);
         let bind_error = |source| StartupError::Bind {
@@ -48,10 +56,14 @@ impl Application {
 
         let role = config.role;
         let shared = web::Data::new(actors.clone());
+        let keys = web::Data::from(actors.keys.clone());
         let server = HttpServer::new(move || {
+            let worker_actors = web::Data::new(shared.start_worker_actors());
             App::new()
                 .wrap(from_fn(request_context))
                 .app_data(shared.clone())
+                .app_data(worker_actors)
+                .app_data(keys.clone())
                 .configure(routes::extractors)
                 .configure(routes::for_role(role))
                 .default_service(web::to(routes::unknown_route))
@@ -82,6 +94,19 @@ impl Application {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.server.await
     }
+}
+
+/// Creates the `BOOTSTRAP_ADMIN_*` superadmin unless that username exists.
+async fn bootstrap_admin(actors: &Actors, admin: &BootstrapAdmin) -> Result<(), StartupError> {
+    match actors.auth.ensure_bootstrap_admin(admin).await {
+        Ok(true) => tracing::info!(username = %admin.username, "created the bootstrap superadmin"),
+        Ok(false) => {
+            tracing::info!(username = %admin.username, "bootstrap user exists; left unchanged")
+        }
+        Err(AppError::Validation { detail, .. }) => return Err(StartupError::Bootstrap(detail)),
+        Err(e) => return Err(StartupError::Bootstrap(e.to_string())),
+    }
+    Ok(())
 }
 
 /// `troupe serve`.

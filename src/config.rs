@@ -53,6 +53,47 @@ pub struct Config {
     pub public_base_url: Option<String>,
     pub log_format: LogFormat,
     pub rust_log: String,
+    /// `None`: generated once and kept in `DATA_DIR` (not allowed in production).
+    pub jwt_secret: Option<Secret>,
+    pub access_token_ttl_secs: u64,
+    pub refresh_token_ttl_secs: u64,
+    pub bcrypt_cost: u32,
+    /// Failed logins per minute per client IP and per account; 0 disables.
+    pub login_rate_limit: u32,
+    pub bootstrap_admin: Option<BootstrapAdmin>,
+}
+
+/// A value that must never reach a log: `Debug` prints a placeholder.
+#[derive(Clone)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+/// `BOOTSTRAP_ADMIN_*`: a superadmin created at start-up if the name is free.
+#[derive(Clone)]
+pub struct BootstrapAdmin {
+    pub username: String,
+    pub password: String,
+    pub email: Option<String>,
+}
+
+impl fmt::Debug for BootstrapAdmin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("BootstrapAdmin")
+            .field("username", &self.username)
+            .field("email", &self.email)
+            .finish_non_exhaustive()
+    }
 }
 
 /// A setting that cannot be used, with the reason.
@@ -107,7 +148,75 @@ impl Config {
         {
             return Err(vars.bad("PUBLIC_BASE_URL", "must start with http:// or https://"));
         }
+        let app_env = vars.choice(
+            "APP_ENV",
+            AppEnv::Development,
+            &[
+                ("development", AppEnv::Development),
+                ("dev", AppEnv::Development),
+                ("test", AppEnv::Test),
+                ("production", AppEnv::Production),
+                ("prod", AppEnv::Production),
+            ],
+        )?;
+        let jwt_secret = vars.optional("JWT_SECRET").map(Secret);
+        match &jwt_secret {
+            Some(secret) if secret.expose().len() < 32 => {
+                return Err(vars.bad("JWT_SECRET", "must be at least 32 bytes"));
+            }
+            None if app_env == AppEnv::Production => {
+                return Err(vars.bad("JWT_SECRET", "is required when APP_ENV=production"));
+            }
+            _ => {}
+        }
+        let bcrypt_cost: u32 = vars.parse("BCRYPT_COST", 12)?;
+        let lowest_cost = if app_env == AppEnv::Test { 4 } else { 10 };
+        if !(lowest_cost..=31).contains(&bcrypt_cost) {
+            return Err(vars.bad(
+                "BCRYPT_COST",
+                &format!("must be between {lowest_cost} and 31 (below 10 only with APP_ENV=test)"),
+            ));
+        }
+        let access_token_ttl_secs: u64 = vars.parse("ACCESS_TOKEN_TTL", 300)?;
+        let refresh_token_ttl_secs: u64 = vars.parse("REFRESH_TOKEN_TTL", 1_209_600)?;
+        if access_token_ttl_secs == 0 || refresh_token_ttl_secs == 0 {
+            let name = if access_token_ttl_secs == 0 {
+                "ACCESS_TOKEN_TTL"
+            } else {
+                "REFRESH_TOKEN_TTL"
+            };
+            return Err(vars.bad(name, "must be at least 1 second"));
+        }
+        let bootstrap_admin = match (
+            vars.optional("BOOTSTRAP_ADMIN_USERNAME"),
+            (lookup)("BOOTSTRAP_ADMIN_PASSWORD").filter(|p| !p.is_empty()),
+        ) {
+            (Some(username), Some(password)) => Some(BootstrapAdmin {
+                username,
+                password,
+                email: vars.optional("BOOTSTRAP_ADMIN_EMAIL"),
+            }),
+            (None, None) => None,
+            (Some(_), None) => {
+                return Err(vars.bad(
+                    "BOOTSTRAP_ADMIN_PASSWORD",
+                    "is required with BOOTSTRAP_ADMIN_USERNAME",
+                ));
+            }
+            (None, Some(_)) => {
+                return Err(vars.bad(
+                    "BOOTSTRAP_ADMIN_USERNAME",
+                    "is required with BOOTSTRAP_ADMIN_PASSWORD",
+                ));
+            }
+        };
         Ok(Config {
+            jwt_secret,
+            access_token_ttl_secs,
+            refresh_token_ttl_secs,
+            bcrypt_cost,
+            login_rate_limit: vars.parse("LOGIN_RATE_LIMIT", 10)?,
+            bootstrap_admin,
             host: vars.string("APP_HOST", "0.0.0.0"),
             port,
             role: vars.choice(
@@ -119,17 +228,7 @@ impl Config {
                     ("worker", Role::Worker),
                 ],
             )?,
-            app_env: vars.choice(
-                "APP_ENV",
-                AppEnv::Development,
-                &[
-                    ("development", AppEnv::Development),
-                    ("dev", AppEnv::Development),
-                    ("test", AppEnv::Test),
-                    ("production", AppEnv::Production),
-                    ("prod", AppEnv::Production),
-                ],
-            )?,
+            app_env,
             database_url,
             db_pool_size,
             data_dir: PathBuf::from(vars.string("DATA_DIR", "./data")),
@@ -251,6 +350,37 @@ mod tests {
         );
         let c = config(&[("PUBLIC_BASE_URL", "https://cdn.example/")]).unwrap();
         assert_eq!(c.public_base_url.as_deref(), Some("https://cdn.example"));
+    }
+
+    #[test]
+    fn production_needs_a_long_jwt_secret_and_cheap_bcrypt_is_for_tests_only() {
+        let err = config(&[("APP_ENV", "production")]).unwrap_err();
+        assert_eq!(err.setting, "JWT_SECRET");
+        assert_eq!(
+            config(&[("JWT_SECRET", "short")]).unwrap_err().setting,
+            "JWT_SECRET"
+        );
+        assert_eq!(
+            config(&[("BCRYPT_COST", "9")]).unwrap_err().setting,
+            "BCRYPT_COST"
+        );
+        let c = config(&[("APP_ENV", "test"), ("BCRYPT_COST", "4")]).unwrap();
+        assert_eq!(c.bcrypt_cost, 4);
+        assert_eq!(config(&[]).unwrap().bcrypt_cost, 12);
+    }
+
+    #[test]
+    fn a_bootstrap_admin_needs_both_name_and_password_and_hides_the_password() {
+        let err = config(&[("BOOTSTRAP_ADMIN_USERNAME", "root")]).unwrap_err();
+        assert_eq!(err.setting, "BOOTSTRAP_ADMIN_PASSWORD");
+        let c = config(&[
+            ("BOOTSTRAP_ADMIN_USERNAME", "root"),
+            ("BOOTSTRAP_ADMIN_PASSWORD", "s3cret-pass"),
+        ])
+        .unwrap();
+        assert!(!format!("{c:?}").contains("s3cret-pass"));
+        let c = config(&[("JWT_SECRET", "0123456789abcdef0123456789abcdef")]).unwrap();
+        assert!(!format!("{c:?}").contains("0123456789abcdef"));
     }
 
     #[test]

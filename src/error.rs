@@ -14,6 +14,9 @@ pub enum AppError {
     /// 400: the input is malformed or breaks a rule.
     #[error("{detail}")]
     Validation { detail: String, errors: FieldErrors },
+    /// 400 for a request that cannot be read at all (malformed JSON, a bad query).
+    #[error("{detail}")]
+    BadRequest { code: &'static str, detail: String },
     /// 401: not authenticated.
     #[error("{detail}")]
     Unauthorized { code: &'static str, detail: String },

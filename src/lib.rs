@@ -3,10 +3,12 @@
 
 pub mod actors;
 pub mod app;
+pub mod commands;
 pub mod config;
 pub mod db;
 pub mod error;
 pub mod http;
+pub mod jwt;
 pub mod messages;
 pub mod metrics;
 pub mod telemetry;

@@ -4,7 +4,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use troupe::config::Config;
-use troupe::{app, db, telemetry};
+use troupe::{app, commands, db, telemetry};
 
 #[derive(Parser)]
 #[command(
@@ -23,6 +23,22 @@ enum Command {
     Serve,
     /// Create the database if it is missing and apply pending migrations.
     Migrate,
+    /// Manage users from the command line.
+    #[command(subcommand)]
+    User(UserCommand),
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create a user with any role; the password is read from standard input.
+    Create {
+        #[arg(long)]
+        username: String,
+        #[arg(long, default_value = "user")]
+        role: String,
+        #[arg(long)]
+        email: Option<String>,
+    },
 }
 
 fn main() -> ExitCode {
@@ -40,6 +56,13 @@ fn main() -> ExitCode {
         match cli.command.unwrap_or(Command::Serve) {
             Command::Serve => app::serve(config).await,
             Command::Migrate => db::migrate_only(&config).await.map_err(Into::into),
+            Command::User(UserCommand::Create {
+                username,
+                role,
+                email,
+            }) => commands::create_user(&config, username, &role, email)
+                .await
+                .map_err(Into::into),
         }
     });
     match result {

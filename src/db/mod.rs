@@ -2,6 +2,8 @@
 //! pool. The SQL of each table lives in its own file below; nothing else talks SQL.
 
 mod migrate;
+pub mod refresh_tokens;
+pub mod users;
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -133,6 +135,15 @@ fn build_pool(pg: tokio_postgres::Config, size: usize) -> Result<Pool, DbSetupEr
         .runtime(Runtime::Tokio1)
         .build()
         .map_err(|e| DbSetupError(format!("cannot build the database pool: {e}")))
+}
+
+/// The name of the unique constraint (or index) a failed write broke, if that is
+/// why it failed.
+pub fn unique_violation(e: &tokio_postgres::Error) -> Option<&str> {
+    let db = e.as_db_error()?;
+    (db.code() == &tokio_postgres::error::SqlState::UNIQUE_VIOLATION)
+        .then(|| db.constraint())
+        .flatten()
 }
 
 /// `host:port` of the first host, for log lines (never the password).

@@ -1,8 +1,11 @@
 //! The HTTP side: extract and validate, send a message to an actor, map the reply.
 //! Nothing here talks to the database, the object store or the search index.
 
+pub mod auth;
+pub mod extract;
 pub mod openapi;
 pub mod ops;
 pub mod problem;
 pub mod request_context;
 pub mod routes;
+pub mod users;

@@ -5,12 +5,16 @@ use utoipa::OpenApi;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa_swagger_ui::SwaggerUi;
 
-use crate::http::{ops, problem};
+use crate::http::{auth, ops, problem, users};
 
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Troupe", description = "Accounts, profiles, portfolio projects, media, search and event check-in."),
-    paths(ops::health, ops::ready, ops::prometheus_metrics),
+    paths(
+        ops::health, ops::ready, ops::prometheus_metrics,
+        auth::register, auth::login, auth::refresh, auth::logout, auth::logout_all, auth::verify, auth::me,
+        users::list, users::get, users::create, users::update, users::delete,
+    ),
     components(schemas(problem::Problem)),
     modifiers(&BearerAuth),
 )]

@@ -1,7 +1,7 @@
 //! Operations endpoints: liveness, readiness, metrics (SPEC §10).
 
 use actix_web::http::header;
-use actix_web::{HttpResponse, get, web};
+use actix_web::{HttpResponse, web};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -20,8 +20,7 @@ pub struct Health {
 }
 
 /// Liveness: the process is up and serving HTTP.
-#[utoipa::path(tag = "operations", responses((status = 200, body = Health)))]
-#[get("/health")]
+#[utoipa::path(get, path = "/health", tag = "operations", responses((status = 200, body = Health)))]
 pub async fn health() -> HttpResponse {
     HttpResponse::Ok().json(Health {
         status: "ok",
@@ -41,13 +40,14 @@ pub struct ReadinessBody {
 
 /// Readiness: every dependency answers. 503 (with `Retry-After`) names the one down.
 #[utoipa::path(
+    get,
+    path = "/ready",
     tag = "operations",
     responses(
         (status = 200, body = ReadinessBody),
         (status = 503, body = ReadinessBody, description = "a dependency is down"),
     )
 )]
-#[get("/ready")]
 pub async fn ready(actors: web::Data<Actors>) -> AppResult<HttpResponse> {
     let readiness = actors.health.send(CheckReadiness).await?;
     let ready = readiness.is_ready();
@@ -66,10 +66,11 @@ pub async fn ready(actors: web::Data<Actors>) -> AppResult<HttpResponse> {
 
 /// Prometheus text exposition.
 #[utoipa::path(
+    get,
+    path = "/metrics",
     tag = "operations",
     responses((status = 200, content_type = "text/plain", body = String))
 )]
-#[get("/metrics")]
 pub async fn prometheus_metrics(actors: web::Data<Actors>) -> AppResult<HttpResponse> {
     actors.health.send(RefreshGauges).await?;
     Ok(HttpResponse::Ok()

@@ -80,6 +80,7 @@ impl AppError {
     fn status_and_code(&self) -> (StatusCode, &'static str) {
         match self {
             AppError::Validation { .. } => (StatusCode::BAD_REQUEST, "validation_failed"),
+            AppError::BadRequest { code, .. } => (StatusCode::BAD_REQUEST, code),
             AppError::Unauthorized { code, .. } => (StatusCode::UNAUTHORIZED, code),
             AppError::Forbidden { code, .. } => (StatusCode::FORBIDDEN, code),
             AppError::NotFound { .. } => (StatusCode::NOT_FOUND, "not_found"),
@@ -124,7 +125,12 @@ impl ResponseError for AppError {
             }
             _ => {}
         }
-        problem.into_response(retry_after)
+        let mut res = problem.into_response(retry_after);
+        if status == StatusCode::UNAUTHORIZED {
+            res.headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        res
     }
 }
 
@@ -142,13 +148,13 @@ pub fn json_error(err: JsonPayloadError, _: &HttpRequest) -> actix_web::Error {
             detail: format!("the JSON body has a wrong type or a missing field: {e}"),
             errors: FieldErrors::new(),
         },
-        JsonPayloadError::Deserialize(e) => AppError::Validation {
+        JsonPayloadError::Deserialize(e) => AppError::BadRequest {
+            code: "malformed_json",
             detail: format!("the body is not valid JSON: {e}"),
-            errors: FieldErrors::new(),
         },
-        other => AppError::Validation {
+        other => AppError::BadRequest {
+            code: "malformed_json",
             detail: format!("the body cannot be read: {other}"),
-            errors: FieldErrors::new(),
         },
     };
     app_error.into()
@@ -156,9 +162,9 @@ pub fn json_error(err: JsonPayloadError, _: &HttpRequest) -> actix_web::Error {
 
 /// `QueryConfig` error handler.
 pub fn query_error(err: QueryPayloadError, _: &HttpRequest) -> actix_web::Error {
-    AppError::Validation {
+    AppError::BadRequest {
+        code: "invalid_query",
         detail: format!("invalid query string: {err}"),
-        errors: FieldErrors::new(),
     }
     .into()
 }
@@ -169,4 +175,38 @@ pub fn path_error(_: PathError, _: &HttpRequest) -> actix_web::Error {
         detail: "no such resource".to_owned(),
     }
     .into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_internal_error_never_leaks_its_cause() {
+        let res = AppError::internal("SELECT * FROM users: relation missing at /src/db.rs")
+            .error_response();
+        assert_eq!(res.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        let body = actix_web::body::to_bytes(res.into_body());
+        let body = futures_util::FutureExt::now_or_never(body)
+            .and_then(Result::ok)
+            .unwrap_or_default();
+        let text = String::from_utf8_lossy(&body);
+        assert!(text.contains("internal_error"), "{text}");
+        assert!(
+            !text.contains("SELECT") && !text.contains("/src/"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn unavailable_and_rate_limited_carry_retry_after() {
+        let res = AppError::database_unavailable().error_response();
+        assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(res.headers().get(header::RETRY_AFTER).unwrap(), "2");
+        let res = AppError::RateLimited {
+            retry_after_secs: 7,
+        }
+        .error_response();
+        assert_eq!(res.headers().get(header::RETRY_AFTER).unwrap(), "7");
+    }
 }

@@ -1,10 +1,10 @@
 //! The one place that lists every route. The API is mounted twice: at the root and
 //! under `/api/v1` (SPEC §0).
 
-use actix_web::web::{self, ServiceConfig};
+use actix_web::web::{self, ServiceConfig, delete, get, patch, post, put, resource};
 
 use crate::config::Role;
-use crate::http::{openapi, ops, problem};
+use crate::http::{auth, openapi, ops, problem, users};
 
 /// Largest accepted JSON body (SPEC §0).
 pub const JSON_LIMIT: usize = 64 * 1024;
@@ -26,20 +26,50 @@ pub fn for_role(role: Role) -> impl Fn(&mut ServiceConfig) + Clone {
     move |cfg: &mut ServiceConfig| {
         operations(cfg);
         if role.serves_api() {
-            cfg.service(web::scope("/api/v1").configure(operations));
+            cfg.service(web::scope("/api/v1").configure(operations).configure(api));
+            api(cfg);
             cfg.service(openapi::swagger_ui());
         }
     }
 }
 
 fn operations(cfg: &mut ServiceConfig) {
-    cfg.service(ops::health)
-        .service(ops::ready)
-        .service(ops::prometheus_metrics);
+    cfg.service(resource("/health").route(get().to(ops::health)))
+        .service(resource("/ready").route(get().to(ops::ready)))
+        .service(resource("/metrics").route(get().to(ops::prometheus_metrics)));
 }
 
-/// The fallback when no route matches: 405 for a known path with another method
-/// (route macros guard on the method, so those requests land here too), else 404.
+fn api(cfg: &mut ServiceConfig) {
+    cfg.service(resource("/auth/register").route(post().to(auth::register)))
+        .service(resource("/auth/login").route(post().to(auth::login)))
+        .service(resource("/auth/refresh").route(post().to(auth::refresh)))
+        .service(resource("/auth/logout").route(post().to(auth::logout)))
+        .service(resource("/auth/logout-all").route(post().to(auth::logout_all)))
+        .service(resource("/auth/verify").route(get().to(auth::verify)))
+        .service(resource("/auth/me").route(get().to(auth::me)))
+        // Compatibility aliases of the seeds' clients (SPEC §2).
+        .service(resource("/auth/token").route(post().to(auth::login)))
+        .service(resource("/auth/refresh-token").route(post().to(auth::refresh)))
+        .service(resource("/users/register").route(post().to(auth::register)))
+        .service(resource("/users/login").route(post().to(auth::login)))
+        .service(resource("/users/logout").route(post().to(auth::logout)))
+        // After the aliases: `/users/{id}` would otherwise claim `/users/login`.
+        .service(
+            resource("/users")
+                .route(get().to(users::list))
+                .route(post().to(users::create)),
+        )
+        .service(
+            resource("/users/{id}")
+                .route(get().to(users::get))
+                .route(patch().to(users::update))
+                .route(put().to(users::update))
+                .route(delete().to(users::delete)),
+        );
+}
+
+/// The fallback when no route matches: 405 for a known path with another method,
+/// else 404.
 pub async fn unknown_route(req: actix_web::HttpRequest) -> actix_web::HttpResponse {
     let status = if req.resource_map().has_resource(req.path()) {
         actix_web::http::StatusCode::METHOD_NOT_ALLOWED

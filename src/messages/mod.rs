@@ -1,4 +1,9 @@
 //! The typed vocabulary between the HTTP side, the actors and the wire: one file per
-//! domain. Depends on nothing but serde, uuid and time types.
+//! domain. Depends on nothing but serde, uuid and time types (and the error type the
+//! replies carry).
 
+pub mod auth;
 pub mod ops;
+pub mod page;
+pub mod patch;
+pub mod users;

@@ -10,9 +10,14 @@ use troupe::app::Application;
 use troupe::config::Config;
 
 const PG_ADDR: &str = "127.0.0.1:5432";
+/// Every test app starts with this superadmin (`BOOTSTRAP_ADMIN_*`).
+pub const ROOT_USERNAME: &str = "root";
+pub const ROOT_PASSWORD: &str = "root-password-1";
+pub const PASSWORD: &str = "correct horse 1";
 
 pub struct TestApp {
     pub address: String,
+    pub data_path: std::path::PathBuf,
     pub db_name: String,
     pub client: reqwest::Client,
     /// Kept alive for the test's duration; removed on drop.
@@ -54,6 +59,9 @@ pub async fn spawn_app_on(db_name: &str, settings: &[(&str, &str)]) -> TestApp {
             format!("postgres://postgres@{PG_ADDR}/{db_name}"),
         ),
         ("DATA_DIR".into(), data_dir.path().display().to_string()),
+        ("BCRYPT_COST".into(), "4".into()),
+        ("BOOTSTRAP_ADMIN_USERNAME".into(), ROOT_USERNAME.into()),
+        ("BOOTSTRAP_ADMIN_PASSWORD".into(), ROOT_PASSWORD.into()),
     ]);
     for (k, v) in settings {
         vars.insert((*k).to_owned(), (*v).to_owned());
@@ -67,6 +75,7 @@ pub async fn spawn_app_on(db_name: &str, settings: &[(&str, &str)]) -> TestApp {
     actix_rt::spawn(app.run_until_stopped());
     TestApp {
         address,
+        data_path: data_dir.path().to_path_buf(),
         db_name: db_name.to_owned(),
         client: reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
@@ -148,5 +157,100 @@ impl TestApp {
                 .body(body),
         )
         .await
+    }
+}
+
+/// A logged-in user of the test app.
+#[derive(Debug, Clone)]
+pub struct TestUser {
+    pub id: String,
+    pub access: String,
+    pub refresh: String,
+}
+
+impl TestApp {
+    pub async fn post_json(&self, path: &str, body: &Value) -> Reply {
+        self.send(self.client.post(self.url(path)).json(body)).await
+    }
+
+    /// `method` on `path` with a bearer token and an optional JSON body.
+    pub async fn call(&self, method: &str, path: &str, token: &str, body: Option<&Value>) -> Reply {
+        let method = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
+        let mut req = self
+            .client
+            .request(method, self.url(path))
+            .bearer_auth(token);
+        if let Some(body) = body {
+            req = req.json(body);
+        }
+        self.send(req).await
+    }
+
+    pub async fn register(&self, username: &str) -> Reply {
+        self.post_json(
+            "/auth/register",
+            &serde_json::json!({"username": username, "password": PASSWORD, "email": format!("{username}@example.org")}),
+        )
+        .await
+    }
+
+    pub async fn login(&self, login: &str, password: &str) -> Reply {
+        self.post_json(
+            "/auth/login",
+            &serde_json::json!({"login": login, "password": password}),
+        )
+        .await
+    }
+
+    pub async fn login_user(&self, login: &str, password: &str) -> TestUser {
+        let reply = self.login(login, password).await;
+        assert_eq!(reply.status, 200, "login of {login} failed: {}", reply.text);
+        let body = reply.json();
+        TestUser {
+            id: body["user"]["id"].as_str().expect("id").to_owned(),
+            access: body["access_token"].as_str().expect("access").to_owned(),
+            refresh: body["refresh_token"].as_str().expect("refresh").to_owned(),
+        }
+    }
+
+    pub async fn root(&self) -> TestUser {
+        self.login_user(ROOT_USERNAME, ROOT_PASSWORD).await
+    }
+
+    /// Registers `username` and logs in.
+    pub async fn user(&self, username: &str) -> TestUser {
+        let reply = self.register(username).await;
+        assert_eq!(reply.status, 201, "register {username}: {}", reply.text);
+        self.login_user(username, PASSWORD).await
+    }
+
+    /// Creates `username` with `role` through the root superadmin and logs in.
+    pub async fn user_with_role(&self, username: &str, role: &str) -> TestUser {
+        let root = self.root().await;
+        let body = serde_json::json!({"username": username, "password": PASSWORD, "role": role});
+        let reply = self.call("POST", "/users", &root.access, Some(&body)).await;
+        assert_eq!(
+            reply.status, 201,
+            "create {username} as {role}: {}",
+            reply.text
+        );
+        self.login_user(username, PASSWORD).await
+    }
+}
+
+impl TestApp {
+    /// Runs SQL on the test's own database (to arrange states a client cannot reach).
+    pub async fn sql(&self, statement: &str) {
+        let url = format!("postgres://postgres@{PG_ADDR}/{}", self.db_name);
+        let (client, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
+            .await
+            .expect("test database reachable");
+        let task = actix_rt::spawn(connection);
+        client
+            .batch_execute(statement)
+            .await
+            .expect("test SQL runs");
+        drop(client);
+        let _ = task.await;
     }
 }

@@ -1,0 +1,124 @@
+//! `PasswordHasher`: bcrypt on a `SyncArbiter` pool sized to the cores, so it never
+//! runs on an actix worker thread. `HasherPool` admits a bounded number of jobs and
+//! answers 503 beyond that (a SyncArbiter queue is otherwise unbounded).
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use actix::{Actor, Addr, Handler, Message, SyncArbiter, SyncContext};
+use rand::RngCore;
+
+use crate::error::{AppError, AppResult};
+
+/// Jobs waiting or running per hashing thread before new ones are refused.
+const QUEUE_PER_THREAD: usize = 16;
+
+#[derive(Message)]
+#[rtype(result = "Result<String, String>")]
+struct HashPassword(String);
+
+/// `hash: None` verifies against a dummy hash so an unknown user costs the same
+/// time as a wrong password.
+#[derive(Message)]
+#[rtype(result = "bool")]
+struct VerifyPassword {
+    password: String,
+    hash: Option<String>,
+}
+
+struct PasswordHasher {
+    cost: u32,
+    dummy_hash: String,
+}
+
+impl Actor for PasswordHasher {
+    type Context = SyncContext<Self>;
+}
+
+impl Handler<HashPassword> for PasswordHasher {
+    type Result = Result<String, String>;
+
+    fn handle(&mut self, msg: HashPassword, _: &mut SyncContext<Self>) -> Self::Result {
+        // Callers refuse passwords over 72 bytes first (rules::PASSWORD_MAX_BYTES), so
+        // nothing is truncated here; the crate's `non_truncating_*` would also refuse
+        // exactly 72 bytes, as it counts the NUL terminator.
+        bcrypt::hash(msg.0, self.cost).map_err(|e| e.to_string())
+    }
+}
+
+impl Handler<VerifyPassword> for PasswordHasher {
+    type Result = bool;
+
+    fn handle(&mut self, msg: VerifyPassword, _: &mut SyncContext<Self>) -> bool {
+        match msg.hash {
+            Some(hash) => bcrypt::verify(msg.password, &hash).unwrap_or(false),
+            None => {
+                let _ = bcrypt::verify(msg.password, &self.dummy_hash);
+                false
+            }
+        }
+    }
+}
+
+/// The handle the auth actors hold: admission control in front of the pool.
+#[derive(Clone)]
+pub struct HasherPool {
+    addr: Addr<PasswordHasher>,
+    in_flight: Arc<AtomicUsize>,
+    capacity: usize,
+}
+
+impl HasherPool {
+    /// Starts one hashing thread per core.
+    pub fn start(cost: u32) -> Self {
+        let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
+        let addr = SyncArbiter::start(threads, move || {
+            let mut random = [0u8; 16];
+            rand::rng().fill_bytes(&mut random);
+            // Same cost as real hashes, so the dummy verification takes as long.
+            let dummy_hash = bcrypt::hash(random, cost).unwrap_or_default();
+            PasswordHasher { cost, dummy_hash }
+        });
+        HasherPool {
+            addr,
+            in_flight: Arc::new(AtomicUsize::new(0)),
+            capacity: threads * QUEUE_PER_THREAD,
+        }
+    }
+
+    pub async fn hash(&self, password: String) -> AppResult<String> {
+        let _slot = self.admit()?;
+        self.addr
+            .send(HashPassword(password))
+            .await?
+            .map_err(AppError::internal)
+    }
+
+    /// Whether `password` matches `hash` (`None`: an unknown user, always false).
+    pub async fn verify(&self, password: String, hash: Option<String>) -> AppResult<bool> {
+        let _slot = self.admit()?;
+        Ok(self.addr.send(VerifyPassword { password, hash }).await?)
+    }
+
+    fn admit(&self) -> AppResult<Slot> {
+        let previous = self.in_flight.fetch_add(1, Ordering::AcqRel);
+        let slot = Slot(self.in_flight.clone());
+        if previous >= self.capacity {
+            return Err(AppError::Unavailable {
+                code: "hasher_busy",
+                detail: "too many password operations in progress; try again shortly".to_owned(),
+                retry_after_secs: 1,
+            });
+        }
+        Ok(slot)
+    }
+}
+
+/// One admitted job; frees its place when dropped (also when the caller gives up).
+struct Slot(Arc<AtomicUsize>);
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
+    }
+}

@@ -1,0 +1,78 @@
+//! Operator commands other than `serve`: `troupe user create`.
+
+use std::io::{BufRead, IsTerminal, Write};
+use std::time::Duration;
+
+use crate::actors::auth::AuthContext;
+use crate::actors::auth::throttle::LoginThrottle;
+use crate::actors::hasher::HasherPool;
+use crate::config::Config;
+use crate::jwt::{self, JwtKeys};
+use crate::messages::auth::{NewAccount, Role};
+use crate::{db, error::AppError};
+
+/// `troupe user create --username U --role R [--email E]`; the password comes from
+/// standard input (one line) or, at a terminal, from a prompt that does not echo —
+/// never from the command line, where other users could read it.
+pub async fn create_user(
+    config: &Config,
+    username: String,
+    role: &str,
+    email: Option<String>,
+) -> Result<(), String> {
+    let role = Role::parse(role).ok_or_else(|| {
+        format!("unknown role {role:?}: use user, committee, admin or superadmin")
+    })?;
+    let password = read_password()?;
+    let pool = db::connect(config).await.map_err(|e| e.to_string())?;
+    let secret = jwt::load_secret(config).map_err(|e| e.to_string())?;
+    let ctx = AuthContext {
+        pool,
+        keys: std::sync::Arc::new(JwtKeys::new(&secret, config.access_token_ttl_secs)),
+        hasher: HasherPool::start(config.bcrypt_cost),
+        throttle: LoginThrottle::new(0),
+        refresh_ttl: Duration::from_secs(config.refresh_token_ttl_secs),
+    };
+    let account = NewAccount {
+        username,
+        password,
+        email,
+        ..NewAccount::default()
+    };
+    match ctx.create_by_operator(account, role).await {
+        Ok(user) => {
+            let mut out = std::io::stdout();
+            writeln!(
+                out,
+                "created {} {} ({})",
+                user.role.as_str(),
+                user.username,
+                user.id
+            )
+            .map_err(|e| e.to_string())
+        }
+        Err(AppError::Validation { detail, .. }) | Err(AppError::Conflict { detail, .. }) => {
+            Err(detail)
+        }
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+fn read_password() -> Result<String, String> {
+    let stdin = std::io::stdin();
+    let password = if stdin.is_terminal() {
+        rpassword::prompt_password("Password: ")
+            .map_err(|e| format!("cannot read the password: {e}"))?
+    } else {
+        let mut line = String::new();
+        stdin
+            .lock()
+            .read_line(&mut line)
+            .map_err(|e| format!("cannot read the password from standard input: {e}"))?;
+        line.trim_end_matches(['\r', '\n']).to_owned()
+    };
+    if password.is_empty() {
+        return Err("no password given on standard input".to_owned());
+    }
+    Ok(password)
+}

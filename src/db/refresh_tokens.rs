@@ -1,0 +1,112 @@
+//! SQL of the `refresh_tokens` table. Tokens are looked up by their SHA-256 only.
+
+use deadpool_postgres::GenericClient;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+pub async fn insert(
+    db: &impl GenericClient,
+    token_hash: &[u8],
+    user_id: Uuid,
+    family_id: Uuid,
+    expires_at: OffsetDateTime,
+) -> Result<(), tokio_postgres::Error> {
+    db.execute(
+        "INSERT INTO refresh_tokens (token_hash, user_id, family_id, expires_at) VALUES ($1, $2, $3, $4)",
+        &[&token_hash, &user_id, &family_id, &expires_at],
+    )
+    .await?;
+    Ok(())
+}
+
+/// Revokes a live token as `rotated` and returns `(user_id, family_id)`; `None` when
+/// the token is unknown, expired or already revoked. Of concurrent rotations of one
+/// token the row lock lets exactly one through.
+pub async fn rotate(
+    db: &impl GenericClient,
+    token_hash: &[u8],
+) -> Result<Option<(Uuid, Uuid)>, tokio_postgres::Error> {
+    let row = db
+        .query_opt(
+            "UPDATE refresh_tokens SET revoked_at = now(), revoked_reason = 'rotated'
+             WHERE token_hash = $1 AND revoked_at IS NULL AND expires_at > now()
+             RETURNING user_id, family_id",
+            &[&token_hash],
+        )
+        .await?;
+    Ok(row.map(|r| (r.get(0), r.get(1))))
+}
+
+/// What is known of a token that could not be rotated.
+pub enum TokenState {
+    Unknown,
+    Expired,
+    /// Revoked; `rotated` says whether it had been exchanged already (reuse = theft).
+    Revoked {
+        family_id: Uuid,
+        rotated: bool,
+    },
+}
+
+pub async fn state(
+    db: &impl GenericClient,
+    token_hash: &[u8],
+) -> Result<TokenState, tokio_postgres::Error> {
+    let row = db
+        .query_opt(
+            "SELECT family_id, revoked_at IS NOT NULL, revoked_reason, expires_at <= now()
+             FROM refresh_tokens WHERE token_hash = $1",
+            &[&token_hash],
+        )
+        .await?;
+    Ok(match row {
+        None => TokenState::Unknown,
+        Some(r) if r.get::<_, bool>(1) => TokenState::Revoked {
+            family_id: r.get(0),
+            rotated: r.get::<_, Option<String>>(2).as_deref() == Some("rotated"),
+        },
+        Some(r) if r.get::<_, bool>(3) => TokenState::Expired,
+        Some(_) => TokenState::Unknown,
+    })
+}
+
+pub async fn owner(
+    db: &impl GenericClient,
+    token_hash: &[u8],
+) -> Result<Option<(Uuid, Uuid)>, tokio_postgres::Error> {
+    let row = db
+        .query_opt(
+            "SELECT user_id, family_id FROM refresh_tokens WHERE token_hash = $1",
+            &[&token_hash],
+        )
+        .await?;
+    Ok(row.map(|r| (r.get(0), r.get(1))))
+}
+
+/// Revokes every live token of a family (one login session).
+pub async fn revoke_family(
+    db: &impl GenericClient,
+    family_id: Uuid,
+    reason: &str,
+) -> Result<u64, tokio_postgres::Error> {
+    db.execute(
+        "UPDATE refresh_tokens SET revoked_at = now(), revoked_reason = $2
+         WHERE family_id = $1 AND revoked_at IS NULL",
+        &[&family_id, &reason],
+    )
+    .await
+}
+
+/// Revokes every live token of a user (logout-all, password change).
+pub async fn revoke_user(
+    db: &impl GenericClient,
+    user_id: Uuid,
+    reason: &str,
+) -> Result<u64, tokio_postgres::Error> {
+    db.execute(
+        "UPDATE refresh_tokens SET revoked_at = now(), revoked_reason = $2
+         WHERE user_id = $1 AND revoked_at IS NULL",
+        &[&user_id, &reason],
+    )
+    .await
+}

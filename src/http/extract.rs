@@ -1,0 +1,133 @@
+//! Extractors every domain uses: the authenticated caller (`AuthUser`) and
+//! pagination (`Pagination`).
+
+use std::future::{Ready, ready};
+
+use actix_web::dev::Payload;
+use actix_web::http::header;
+use actix_web::{FromRequest, HttpRequest, web};
+
+use crate::error::{AppError, AppResult};
+use crate::jwt::{Claims, JwtKeys};
+use crate::messages::auth::Caller;
+use crate::messages::page::PageRequest;
+
+/// A caller with a valid access token. Missing, malformed, expired, wrongly signed
+/// or wrong-algorithm tokens are a 401.
+pub struct AuthUser {
+    pub caller: Caller,
+    pub claims: Claims,
+}
+
+impl FromRequest for AuthUser {
+    type Error = AppError;
+    type Future = Ready<Result<Self, AppError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(match req.headers().get(header::AUTHORIZATION) {
+            None => Err(AppError::unauthorized(
+                "missing_token",
+                "an Authorization: Bearer token is required",
+            )),
+            Some(_) => authenticate(req),
+        })
+    }
+}
+
+/// The caller when an `Authorization` header is present (and then it must be valid).
+pub struct MaybeAuthUser(pub Option<AuthUser>);
+
+impl FromRequest for MaybeAuthUser {
+    type Error = AppError;
+    type Future = Ready<Result<Self, AppError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(match req.headers().get(header::AUTHORIZATION) {
+            None => Ok(MaybeAuthUser(None)),
+            Some(_) => authenticate(req).map(|u| MaybeAuthUser(Some(u))),
+        })
+    }
+}
+
+fn authenticate(req: &HttpRequest) -> AppResult<AuthUser> {
+    let invalid =
+        || AppError::unauthorized("invalid_token", "the access token is invalid or expired");
+    let keys = req
+        .app_data::<web::Data<JwtKeys>>()
+        .ok_or_else(|| AppError::internal("JwtKeys missing from app data"))?;
+    let value = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .ok_or_else(invalid)?;
+    let (scheme, token) = value.trim().split_once(' ').ok_or_else(invalid)?;
+    if !scheme.eq_ignore_ascii_case("bearer") {
+        return Err(invalid());
+    }
+    let claims = keys.verify(token.trim()).ok_or_else(invalid)?;
+    Ok(AuthUser {
+        caller: claims.caller(),
+        claims,
+    })
+}
+
+/// `?page=1&size=20`: page ≥ 1, 1 ≤ size ≤ 100 (SPEC §0).
+pub struct Pagination(pub PageRequest);
+
+#[derive(serde::Deserialize)]
+struct RawPage {
+    page: Option<String>,
+    size: Option<String>,
+}
+
+/// Parses `page` and `size` from a query string with a list's own default and maximum.
+pub fn page_request(query: &str, default_size: u32, max_size: u32) -> AppResult<PageRequest> {
+    let raw = web::Query::<RawPage>::from_query(query)
+        .map_err(|e| AppError::invalid_field("page", format!("invalid query string: {e}")))?;
+    let number = |field: &str, value: &Option<String>, default: u32, max: u32| -> AppResult<u32> {
+        let Some(text) = value.as_deref().map(str::trim).filter(|t| !t.is_empty()) else {
+            return Ok(default);
+        };
+        match text.parse::<u32>() {
+            Ok(n) if (1..=max).contains(&n) => Ok(n),
+            _ => Err(AppError::invalid_field(
+                field,
+                format!("must be a whole number from 1 to {max}"),
+            )),
+        }
+    };
+    Ok(PageRequest {
+        page: number("page", &raw.page, 1, 1_000_000)?,
+        size: number("size", &raw.size, default_size, max_size)?,
+    })
+}
+
+impl FromRequest for Pagination {
+    type Error = AppError;
+    type Future = Ready<Result<Self, AppError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(page_request(req.query_string(), 20, 100).map(Pagination))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pages_default_and_are_bounded() {
+        assert_eq!(
+            page_request("", 20, 100).unwrap(),
+            PageRequest { page: 1, size: 20 }
+        );
+        assert_eq!(
+            page_request("page=3&size=100", 20, 100).unwrap(),
+            PageRequest { page: 3, size: 100 }
+        );
+        for bad in ["page=0", "size=0", "size=101", "page=-1", "page=x"] {
+            assert!(page_request(bad, 20, 100).is_err(), "{bad}");
+        }
+        assert_eq!(page_request("size=1000", 1000, 1000).unwrap().size, 1000);
+    }
+}

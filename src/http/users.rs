@@ -1,0 +1,167 @@
+//! SPEC §3: users list, read, admin create, partial update, admin delete.
+
+use actix_web::{HttpResponse, web};
+use serde::Deserialize;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::actors::WorkerActors;
+use crate::error::{AppError, AppResult};
+use crate::http::auth::RegisterBody;
+use crate::http::extract::{AuthUser, Pagination};
+use crate::http::problem::Problem;
+use crate::messages::auth::{Role, User};
+use crate::messages::patch::double_option;
+use crate::messages::users::{
+    CreateUser, DeleteUser, GetUser, ListUsers, UpdateUser, UserPatch, UserView,
+};
+
+#[derive(Deserialize, utoipa::IntoParams)]
+pub struct UserQuery {
+    /// Matches username or name (and email, for admins).
+    q: Option<String>,
+}
+
+/// A page of users; admins see every field, others public fields.
+#[utoipa::path(get, path = "/users", tag = "users", security(("bearer" = [])),
+    params(UserQuery, ("page" = Option<u32>, Query), ("size" = Option<u32>, Query)),
+    responses((status = 200, description = "{items, total, page, size, pages}"), (status = 400, body = Problem), (status = 401, body = Problem)))]
+pub async fn list(
+    actors: web::Data<WorkerActors>,
+    auth: AuthUser,
+    page: Pagination,
+    query: web::Query<UserQuery>,
+) -> AppResult<HttpResponse> {
+    let message = ListUsers {
+        caller: auth.caller,
+        page: page.0,
+        q: query.into_inner().q,
+    };
+    Ok(HttpResponse::Ok().json(actors.auth.send(message).await??))
+}
+
+#[utoipa::path(get, path = "/users/{id}", tag = "users", security(("bearer" = [])),
+    responses((status = 200, body = UserView), (status = 401, body = Problem), (status = 404, body = Problem)))]
+pub async fn get(
+    actors: web::Data<WorkerActors>,
+    auth: AuthUser,
+    id: web::Path<Uuid>,
+) -> AppResult<HttpResponse> {
+    let user = actors
+        .auth
+        .send(GetUser {
+            caller: auth.caller,
+            id: id.into_inner(),
+        })
+        .await??;
+    Ok(HttpResponse::Ok().json(user))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct CreateUserBody {
+    #[serde(flatten)]
+    account: RegisterBody,
+}
+
+/// An admin creates a user with a role they may grant.
+#[utoipa::path(post, path = "/users", tag = "users", security(("bearer" = [])), request_body = RegisterBody,
+    responses((status = 201, body = User), (status = 400, body = Problem), (status = 403, body = Problem), (status = 409, body = Problem)))]
+pub async fn create(
+    actors: web::Data<WorkerActors>,
+    auth: AuthUser,
+    body: web::Json<CreateUserBody>,
+) -> AppResult<HttpResponse> {
+    if !auth.caller.role.is_admin() {
+        return Err(AppError::forbidden(
+            "admin_required",
+            "only an admin can create users",
+        ));
+    }
+    let (account, role) = body.into_inner().account.into_account();
+    let role = match role.as_deref() {
+        None => Role::User,
+        Some(r) => {
+            Role::parse(r).ok_or_else(|| AppError::invalid_field("role", "is not a known role"))?
+        }
+    };
+    let user = actors
+        .auth
+        .send(CreateUser {
+            caller: Some(auth.caller),
+            account,
+            role,
+        })
+        .await??;
+    Ok(HttpResponse::Created().json(user))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct PatchUserBody {
+    username: Option<String>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    email: Option<Option<String>>,
+    #[serde(default, alias = "fullname", deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    name: Option<Option<String>>,
+    #[serde(default, alias = "no_tlp", deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    phone: Option<Option<String>>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    gender: Option<Option<String>>,
+    password: Option<String>,
+    current_password: Option<String>,
+    role: Option<Role>,
+}
+
+/// Partial update by the owner or an admin (PUT is accepted too).
+#[utoipa::path(patch, path = "/users/{id}", tag = "users", security(("bearer" = [])), request_body = PatchUserBody,
+    responses((status = 200, body = User), (status = 400, body = Problem), (status = 403, body = Problem),
+              (status = 404, body = Problem), (status = 409, body = Problem)))]
+pub async fn update(
+    actors: web::Data<WorkerActors>,
+    auth: AuthUser,
+    id: web::Path<Uuid>,
+    body: web::Json<PatchUserBody>,
+) -> AppResult<HttpResponse> {
+    let b = body.into_inner();
+    let patch = UserPatch {
+        username: b.username,
+        email: b.email,
+        name: b.name,
+        phone: b.phone,
+        gender: b.gender,
+        password: b.password,
+        current_password: b.current_password,
+        role: b.role,
+    };
+    let user = actors
+        .auth
+        .send(UpdateUser {
+            caller: auth.caller,
+            id: id.into_inner(),
+            patch,
+        })
+        .await??;
+    Ok(HttpResponse::Ok().json(user))
+}
+
+/// An admin deletes a user (their refresh tokens go too).
+#[utoipa::path(delete, path = "/users/{id}", tag = "users", security(("bearer" = [])),
+    responses((status = 204), (status = 403, body = Problem), (status = 404, body = Problem),
+              (status = 409, body = Problem, description = "last_superadmin")))]
+pub async fn delete(
+    actors: web::Data<WorkerActors>,
+    auth: AuthUser,
+    id: web::Path<Uuid>,
+) -> AppResult<HttpResponse> {
+    actors
+        .auth
+        .send(DeleteUser {
+            caller: auth.caller,
+            id: id.into_inner(),
+        })
+        .await??;
+    Ok(HttpResponse::NoContent().finish())
+}

@@ -1,0 +1,370 @@
+//! SPEC §1 and §3: the users API and the role rules.
+
+use serde_json::json;
+
+use crate::harness::{PASSWORD, spawn_app};
+
+#[actix_web::test]
+async fn listing_users_needs_a_token_and_hides_private_fields_from_non_admins() {
+    let app = spawn_app().await;
+    app.get("/users").await.problem(401, "missing_token");
+    let rina = app.user("rina").await;
+    let list = app.call("GET", "/users", &rina.access, None).await;
+    assert_eq!(list.status, 200, "{}", list.text);
+    let body = list.json();
+    assert_eq!(body["total"], 2, "root and rina: {body}");
+    assert_eq!(body["page"], 1);
+    assert_eq!(body["size"], 20);
+    assert_eq!(body["pages"], 1);
+    let root_entry = body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["username"] == "root")
+        .unwrap();
+    assert!(root_entry.get("email").is_none(), "{root_entry}");
+    let own_entry = body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["username"] == "rina")
+        .unwrap();
+    assert_eq!(
+        own_entry["email"], "rina@example.org",
+        "a user sees their own fields"
+    );
+
+    let root = app.root().await;
+    let admin_view = app.call("GET", "/users", &root.access, None).await.json();
+    let rina_entry = admin_view["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["username"] == "rina")
+        .unwrap();
+    assert_eq!(rina_entry["email"], "rina@example.org");
+}
+
+#[actix_web::test]
+async fn q_matches_username_and_name_and_email_only_for_admins() {
+    let app = spawn_app().await;
+    let sari = app.user("sari").await;
+    app.user("tono").await;
+    let by_name = app
+        .call("GET", "/users?q=TON", &sari.access, None)
+        .await
+        .json();
+    assert_eq!(by_name["total"], 1);
+    assert_eq!(by_name["items"][0]["username"], "tono");
+    let by_email = app
+        .call("GET", "/users?q=tono@example", &sari.access, None)
+        .await
+        .json();
+    assert_eq!(by_email["total"], 0, "non-admins cannot search by email");
+    let root = app.root().await;
+    let admin = app
+        .call("GET", "/users?q=tono@example", &root.access, None)
+        .await
+        .json();
+    assert_eq!(admin["total"], 1);
+    let like = app
+        .call("GET", "/users?q=%25", &sari.access, None)
+        .await
+        .json();
+    assert_eq!(like["total"], 0, "% is matched literally");
+}
+
+#[actix_web::test]
+async fn pagination_is_validated_and_counted() {
+    let app = spawn_app().await;
+    let umi = app.user("umi").await;
+    for i in 0..4 {
+        app.register(&format!("page{i}")).await;
+    }
+    let page = app
+        .call("GET", "/users?page=2&size=2", &umi.access, None)
+        .await
+        .json();
+    assert_eq!(page["total"], 6);
+    assert_eq!(page["pages"], 3);
+    assert_eq!(page["items"].as_array().unwrap().len(), 2);
+    for bad in ["page=0", "size=0", "size=101", "page=abc"] {
+        app.call("GET", &format!("/users?{bad}"), &umi.access, None)
+            .await
+            .problem(400, "validation_failed");
+    }
+}
+
+#[actix_web::test]
+async fn getting_a_user_shows_public_fields_and_404_for_unknown_ids() {
+    let app = spawn_app().await;
+    let vera = app.user("vera").await;
+    let wawan = app.user("wawan").await;
+    let seen = app
+        .call("GET", &format!("/users/{}", wawan.id), &vera.access, None)
+        .await
+        .json();
+    assert_eq!(seen["username"], "wawan");
+    assert!(seen.get("email").is_none() && seen.get("phone").is_none());
+    let unknown = uuid::Uuid::now_v7();
+    app.call("GET", &format!("/users/{unknown}"), &vera.access, None)
+        .await
+        .problem(404, "not_found");
+    app.call("GET", "/users/not-a-uuid", &vera.access, None)
+        .await
+        .problem(404, "not_found");
+}
+
+#[actix_web::test]
+async fn only_admins_create_users_and_only_roles_below_their_own() {
+    let app = spawn_app().await;
+    let admin = app.user_with_role("adam", "admin").await;
+    let body =
+        |name: &str, role: &str| json!({"username": name, "password": PASSWORD, "role": role});
+    let committee = app
+        .call(
+            "POST",
+            "/users",
+            &admin.access,
+            Some(&body("comm1", "committee")),
+        )
+        .await;
+    assert_eq!(committee.status, 201, "{}", committee.text);
+    assert_eq!(committee.json()["role"], "committee");
+    app.call(
+        "POST",
+        "/users",
+        &admin.access,
+        Some(&body("admin2", "admin")),
+    )
+    .await
+    .problem(403, "role_not_grantable");
+    let root = app.root().await;
+    assert_eq!(
+        app.call(
+            "POST",
+            "/users",
+            &root.access,
+            Some(&body("super2", "superadmin"))
+        )
+        .await
+        .status,
+        201
+    );
+    let user = app.user("ulla").await;
+    app.call("POST", "/users", &user.access, Some(&body("user2", "user")))
+        .await
+        .problem(403, "admin_required");
+}
+
+#[actix_web::test]
+async fn an_owner_patches_their_account_partially_and_null_clears() {
+    let app = spawn_app().await;
+    let yuni = app.user("yuni").await;
+    let path = format!("/users/{}", yuni.id);
+    let set = json!({"name": "Yuni", "phone": "0812", "gender": "f"});
+    assert_eq!(
+        app.call("PATCH", &path, &yuni.access, Some(&set))
+            .await
+            .status,
+        200
+    );
+    let reply = app
+        .call("PUT", &path, &yuni.access, Some(&json!({"phone": null})))
+        .await;
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    let user = reply.json();
+    assert_eq!(user["name"], "Yuni", "absent fields are unchanged");
+    assert_eq!(user["gender"], "f");
+    assert!(user["phone"].is_null(), "null clears");
+    assert_eq!(user["email"], "yuni@example.org");
+    app.call("PATCH", &path, &yuni.access, Some(&json!({"email": "bad"})))
+        .await
+        .problem(400, "validation_failed");
+}
+
+#[actix_web::test]
+async fn a_user_cannot_patch_someone_else_or_raise_their_own_role() {
+    let app = spawn_app().await;
+    let zaki = app.user("zaki").await;
+    let other = app.user("other").await;
+    app.call(
+        "PATCH",
+        &format!("/users/{}", other.id),
+        &zaki.access,
+        Some(&json!({"name": "x"})),
+    )
+    .await
+    .problem(403, "forbidden");
+    app.call(
+        "PATCH",
+        &format!("/users/{}", zaki.id),
+        &zaki.access,
+        Some(&json!({"role": "admin"})),
+    )
+    .await
+    .problem(403, "role_not_grantable");
+    let root = app.root().await;
+    let edited = app
+        .call(
+            "PATCH",
+            &format!("/users/{}", other.id),
+            &root.access,
+            Some(&json!({"name": "By Admin"})),
+        )
+        .await;
+    assert_eq!(edited.json()["name"], "By Admin");
+    app.call(
+        "PATCH",
+        &format!("/users/{}", other.id),
+        &root.access,
+        Some(&json!({"username": "ZAKI"})),
+    )
+    .await
+    .problem(409, "duplicate");
+}
+
+#[actix_web::test]
+async fn an_admin_cannot_manage_a_peer_admin() {
+    let app = spawn_app().await;
+    let a1 = app.user_with_role("admin1", "admin").await;
+    let a2 = app.user_with_role("admin2", "admin").await;
+    app.call(
+        "PATCH",
+        &format!("/users/{}", a2.id),
+        &a1.access,
+        Some(&json!({"name": "x"})),
+    )
+    .await
+    .problem(403, "forbidden");
+    app.call("DELETE", &format!("/users/{}", a2.id), &a1.access, None)
+        .await
+        .problem(403, "forbidden");
+}
+
+#[actix_web::test]
+async fn changing_ones_own_password_needs_the_current_one_and_ends_other_sessions() {
+    let app = spawn_app().await;
+    let bayu = app.user("bayu").await;
+    let path = format!("/users/{}", bayu.id);
+    app.call(
+        "PATCH",
+        &path,
+        &bayu.access,
+        Some(&json!({"password": "new password 1"})),
+    )
+    .await
+    .problem(400, "validation_failed");
+    let wrong = json!({"password": "new password 1", "current_password": "nope nope"});
+    let doc = app
+        .call("PATCH", &path, &bayu.access, Some(&wrong))
+        .await
+        .problem(400, "validation_failed");
+    assert_eq!(doc["errors"]["current_password"], "is incorrect");
+    let right = json!({"password": "new password 1", "current_password": PASSWORD});
+    assert_eq!(
+        app.call("PATCH", &path, &bayu.access, Some(&right))
+            .await
+            .status,
+        200
+    );
+    app.login("bayu", PASSWORD)
+        .await
+        .problem(401, "invalid_credentials");
+    app.login_user("bayu", "new password 1").await;
+    app.post_json("/auth/refresh", &json!({"refresh_token": bayu.refresh}))
+        .await
+        .problem(401, "invalid_refresh_token");
+    // An admin resets someone else's password without knowing it.
+    let root = app.root().await;
+    let reset = json!({"password": "reset password 2"});
+    assert_eq!(
+        app.call("PATCH", &path, &root.access, Some(&reset))
+            .await
+            .status,
+        200
+    );
+    app.login_user("bayu", "reset password 2").await;
+}
+
+#[actix_web::test]
+async fn the_last_superadmin_can_be_neither_demoted_nor_deleted() {
+    let app = spawn_app().await;
+    let root = app.root().await;
+    let path = format!("/users/{}", root.id);
+    app.call(
+        "PATCH",
+        &path,
+        &root.access,
+        Some(&json!({"role": "admin"})),
+    )
+    .await
+    .problem(409, "last_superadmin");
+    app.call("DELETE", &path, &root.access, None)
+        .await
+        .problem(409, "last_superadmin");
+    // With a second superadmin, one of them may go.
+    let second = app.user_with_role("second", "superadmin").await;
+    let demoted = app
+        .call(
+            "PATCH",
+            &path,
+            &second.access,
+            Some(&json!({"role": "admin"})),
+        )
+        .await;
+    assert_eq!(demoted.status, 200, "{}", demoted.text);
+    app.call(
+        "DELETE",
+        &format!("/users/{}", second.id),
+        &second.access,
+        None,
+    )
+    .await
+    .problem(409, "last_superadmin");
+}
+
+#[actix_web::test]
+async fn two_superadmins_demoting_each_other_at_once_leave_one() {
+    let app = spawn_app().await;
+    let root = app.root().await;
+    let other = app.user_with_role("other_sa", "superadmin").await;
+    let demote = json!({"role": "admin"});
+    let (other_path, root_path) = (
+        format!("/users/{}", other.id),
+        format!("/users/{}", root.id),
+    );
+    let (a, b) = tokio::join!(
+        app.call("PATCH", &other_path, &root.access, Some(&demote)),
+        app.call("PATCH", &root_path, &other.access, Some(&demote)),
+    );
+    let mut statuses = [a.status, b.status];
+    statuses.sort_unstable();
+    assert_eq!(statuses, [200, 409], "{} / {}", a.text, b.text);
+}
+
+#[actix_web::test]
+async fn an_admin_deletes_a_user_and_their_sessions_end() {
+    let app = spawn_app().await;
+    let cici = app.user("cici").await;
+    let dodi = app.user("dodi").await;
+    let path = format!("/users/{}", cici.id);
+    app.call("DELETE", &path, &dodi.access, None)
+        .await
+        .problem(403, "forbidden");
+    let root = app.root().await;
+    let deleted = app.call("DELETE", &path, &root.access, None).await;
+    assert_eq!(deleted.status, 204);
+    app.call("GET", &path, &root.access, None)
+        .await
+        .problem(404, "not_found");
+    app.post_json("/auth/refresh", &json!({"refresh_token": cici.refresh}))
+        .await
+        .problem(401, "invalid_refresh_token");
+    app.call("GET", "/auth/me", &cici.access, None)
+        .await
+        .problem(401, "account_gone");
+    app.call("DELETE", &path, &root.access, None)
+        .await
+        .problem(404, "not_found");
+}
