@@ -29,7 +29,7 @@ pub async fn create_user(
     let ctx = AuthContext {
         pool,
         keys: std::sync::Arc::new(JwtKeys::new(&secret, config.access_token_ttl_secs)),
-        hasher: HasherPool::start(config.bcrypt_cost),
+        hasher: HasherPool::start(config.bcrypt_cost, 1),
         throttle: LoginThrottle::new(0),
         refresh_ttl: Duration::from_secs(config.refresh_token_ttl_secs),
     };

@@ -44,7 +44,7 @@ impl Actors {
         let auth = Arc::new(AuthContext {
             pool: pool.clone(),
             keys: keys.clone(),
-            hasher: HasherPool::start(config.bcrypt_cost),
+            hasher: HasherPool::start(config.bcrypt_cost, config.hasher_threads),
             throttle: LoginThrottle::new(config.login_rate_limit),
             refresh_ttl: Duration::from_secs(config.refresh_token_ttl_secs),
         });

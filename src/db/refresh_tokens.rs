@@ -12,7 +12,7 @@ pub async fn insert(
     expires_at: OffsetDateTime,
 ) -> Result<(), tokio_postgres::Error> {
     db.execute(
-        "INSERT INTO refresh_tokens (token_hash, user_id, family_id, expires_at) VALUES ($1, $2, $3, $4)",
+        &db.prepare_cached("INSERT INTO refresh_tokens (token_hash, user_id, family_id, expires_at) VALUES ($1, $2, $3, $4)").await?,
         &[&token_hash, &user_id, &family_id, &expires_at],
     )
     .await?;
@@ -28,9 +28,12 @@ pub async fn rotate(
 ) -> Result<Option<(Uuid, Uuid)>, tokio_postgres::Error> {
     let row = db
         .query_opt(
-            "UPDATE refresh_tokens SET revoked_at = now(), revoked_reason = 'rotated'
+            &db.prepare_cached(
+                "UPDATE refresh_tokens SET revoked_at = now(), revoked_reason = 'rotated'
              WHERE token_hash = $1 AND revoked_at IS NULL AND expires_at > now()
              RETURNING user_id, family_id",
+            )
+            .await?,
             &[&token_hash],
         )
         .await?;
@@ -54,8 +57,11 @@ pub async fn state(
 ) -> Result<TokenState, tokio_postgres::Error> {
     let row = db
         .query_opt(
-            "SELECT family_id, revoked_at IS NOT NULL, revoked_reason, expires_at <= now()
+            &db.prepare_cached(
+                "SELECT family_id, revoked_at IS NOT NULL, revoked_reason, expires_at <= now()
              FROM refresh_tokens WHERE token_hash = $1",
+            )
+            .await?,
             &[&token_hash],
         )
         .await?;
@@ -76,7 +82,10 @@ pub async fn owner(
 ) -> Result<Option<(Uuid, Uuid)>, tokio_postgres::Error> {
     let row = db
         .query_opt(
-            "SELECT user_id, family_id FROM refresh_tokens WHERE token_hash = $1",
+            &db.prepare_cached(
+                "SELECT user_id, family_id FROM refresh_tokens WHERE token_hash = $1",
+            )
+            .await?,
             &[&token_hash],
         )
         .await?;
@@ -90,8 +99,11 @@ pub async fn revoke_family(
     reason: &str,
 ) -> Result<u64, tokio_postgres::Error> {
     db.execute(
-        "UPDATE refresh_tokens SET revoked_at = now(), revoked_reason = $2
+        &db.prepare_cached(
+            "UPDATE refresh_tokens SET revoked_at = now(), revoked_reason = $2
          WHERE family_id = $1 AND revoked_at IS NULL",
+        )
+        .await?,
         &[&family_id, &reason],
     )
     .await
@@ -104,8 +116,11 @@ pub async fn revoke_user(
     reason: &str,
 ) -> Result<u64, tokio_postgres::Error> {
     db.execute(
-        "UPDATE refresh_tokens SET revoked_at = now(), revoked_reason = $2
+        &db.prepare_cached(
+            "UPDATE refresh_tokens SET revoked_at = now(), revoked_reason = $2
          WHERE user_id = $1 AND revoked_at IS NULL",
+        )
+        .await?,
         &[&user_id, &reason],
     )
     .await

@@ -50,7 +50,7 @@ pub async fn insert(
     );
     let row = db
         .query_one(
-            &sql,
+            &db.prepare_cached(&sql).await?,
             &[
                 &u.id,
                 &u.username,
@@ -76,9 +76,9 @@ pub async fn taken(
 ) -> Result<(bool, bool), tokio_postgres::Error> {
     let row = db
         .query_one(
-            "SELECT
+            &db.prepare_cached("SELECT
                EXISTS (SELECT 1 FROM users WHERE lower(username) = lower($1) AND id IS DISTINCT FROM $3),
-               EXISTS (SELECT 1 FROM users WHERE email = $2 AND id IS DISTINCT FROM $3)",
+               EXISTS (SELECT 1 FROM users WHERE email = $2 AND id IS DISTINCT FROM $3)").await?,
             &[&username, &email, &except],
         )
         .await?;
@@ -91,7 +91,7 @@ pub async fn find(
 ) -> Result<Option<User>, tokio_postgres::Error> {
     let sql = format!("SELECT {COLUMNS} FROM users WHERE id = $1");
     Ok(db
-        .query_opt(&sql, &[&id])
+        .query_opt(&db.prepare_cached(&sql).await?, &[&id])
         .await?
         .as_ref()
         .map(user_from_row))
@@ -107,7 +107,9 @@ pub async fn find_for_login(
          WHERE lower(username) = lower($1) OR email = lower($1)
          ORDER BY (lower(username) = lower($1)) DESC LIMIT 1"
     );
-    let row = db.query_opt(&sql, &[&login]).await?;
+    let row = db
+        .query_opt(&db.prepare_cached(&sql).await?, &[&login])
+        .await?;
     Ok(row.map(|r| (user_from_row(&r), r.get("password_hash"))))
 }
 
@@ -116,7 +118,11 @@ pub async fn password_hash(
     id: Uuid,
 ) -> Result<Option<String>, tokio_postgres::Error> {
     let row = db
-        .query_opt("SELECT password_hash FROM users WHERE id = $1", &[&id])
+        .query_opt(
+            &db.prepare_cached("SELECT password_hash FROM users WHERE id = $1")
+                .await?,
+            &[&id],
+        )
         .await?;
     Ok(row.map(|r| r.get(0)))
 }
@@ -128,7 +134,7 @@ pub async fn lock(
 ) -> Result<Option<User>, tokio_postgres::Error> {
     let sql = format!("SELECT {COLUMNS} FROM users WHERE id = $1 FOR UPDATE");
     Ok(db
-        .query_opt(&sql, &[&id])
+        .query_opt(&db.prepare_cached(&sql).await?, &[&id])
         .await?
         .as_ref()
         .map(user_from_row))
@@ -139,7 +145,8 @@ pub async fn lock(
 pub async fn lock_superadmins(db: &impl GenericClient) -> Result<usize, tokio_postgres::Error> {
     let rows = db
         .query(
-            "SELECT id FROM users WHERE role = 'superadmin' FOR UPDATE",
+            &db.prepare_cached("SELECT id FROM users WHERE role = 'superadmin' FOR UPDATE")
+                .await?,
             &[],
         )
         .await?;
@@ -160,7 +167,8 @@ pub async fn list(
         "($1::text IS NULL OR username ILIKE $1 OR name ILIKE $1 OR ($2 AND email ILIKE $1))";
     let total: i64 = db
         .query_one(
-            &format!("SELECT count(*) FROM users WHERE {filter}"),
+            &db.prepare_cached(&format!("SELECT count(*) FROM users WHERE {filter}"))
+                .await?,
             &[&pattern, &match_email],
         )
         .await?
@@ -169,7 +177,10 @@ pub async fn list(
         "SELECT {COLUMNS} FROM users WHERE {filter} ORDER BY created_at DESC, id DESC LIMIT $3 OFFSET $4"
     );
     let rows = db
-        .query(&sql, &[&pattern, &match_email, &limit, &offset])
+        .query(
+            &db.prepare_cached(&sql).await?,
+            &[&pattern, &match_email, &limit, &offset],
+        )
         .await?;
     Ok((
         rows.iter().map(user_from_row).collect(),
@@ -207,7 +218,7 @@ pub async fn update(
     );
     let row = db
         .query_opt(
-            &sql,
+            &db.prepare_cached(&sql).await?,
             &[
                 &id,
                 &u.username,
@@ -225,7 +236,10 @@ pub async fn update(
 
 pub async fn delete(db: &impl GenericClient, id: Uuid) -> Result<bool, tokio_postgres::Error> {
     Ok(db
-        .execute("DELETE FROM users WHERE id = $1", &[&id])
+        .execute(
+            &db.prepare_cached("DELETE FROM users WHERE id = $1").await?,
+            &[&id],
+        )
         .await?
         == 1)
 }
@@ -236,7 +250,10 @@ pub async fn exists_username(
 ) -> Result<bool, tokio_postgres::Error> {
     let row = db
         .query_one(
-            "SELECT EXISTS (SELECT 1 FROM users WHERE lower(username) = lower($1))",
+            &db.prepare_cached(
+                "SELECT EXISTS (SELECT 1 FROM users WHERE lower(username) = lower($1))",
+            )
+            .await?,
             &[&username],
         )
         .await?;

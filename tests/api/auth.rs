@@ -130,7 +130,8 @@ async fn duplicate_username_or_email_is_409_case_insensitively() {
 #[actix_web::test]
 async fn of_concurrent_registrations_of_one_username_exactly_one_succeeds() {
     let app = spawn_app().await;
-    let attempts = (0..20).map(|i| {
+    // 16: the bcrypt pool admits 16 jobs per thread; more would get 503 hasher_busy.
+    let attempts = (0..16).map(|i| {
         let body =
             json!({"username": if i % 2 == 0 { "race" } else { "RACE" }, "password": PASSWORD});
         let app = &app;
@@ -145,7 +146,7 @@ async fn of_concurrent_registrations_of_one_username_exactly_one_succeeds() {
         "{:?}",
         replies.iter().map(|r| r.status).collect::<Vec<_>>()
     );
-    assert_eq!(conflicts, 19);
+    assert_eq!(conflicts, 15);
 }
 
 #[actix_web::test]
@@ -325,4 +326,30 @@ async fn troupe_user_create_reads_the_password_from_stdin() {
     let me = app.call("GET", "/auth/me", &gate.access, None).await.json();
     assert_eq!(me["role"], "committee");
     assert_eq!(me["email"], "gate1@example.org");
+}
+
+#[actix_web::test]
+async fn a_login_flood_beyond_the_hashing_pool_gets_fast_503s_with_retry_after() {
+    let app = spawn_app_with(&[
+        ("HASHER_THREADS", "1"),
+        ("BCRYPT_COST", "10"),
+        ("LOGIN_RATE_LIMIT", "0"),
+    ])
+    .await;
+    let attempts = (0..40).map(|_| app.login("nobody", "wrong password"));
+    let replies = join_all(attempts).await;
+    let busy: Vec<_> = replies.iter().filter(|r| r.status == 503).collect();
+    let refused = replies.iter().filter(|r| r.status == 401).count();
+    assert_eq!(busy.len() + refused, 40);
+    assert!(
+        refused >= 16,
+        "the pool admits 16 jobs per thread: {refused}"
+    );
+    assert!(
+        !busy.is_empty(),
+        "40 concurrent logins exceed one thread's 16 places"
+    );
+    let doc = busy[0].problem(503, "hasher_busy");
+    assert!(doc["detail"].is_string());
+    assert_eq!(busy[0].header("retry-after"), Some("1"));
 }
