@@ -8,6 +8,7 @@ use actix_web::middleware::from_fn;
 use actix_web::{App, HttpServer, web};
 
 use crate::actors::Actors;
+use crate::actors::subscriptions::Subscription;
 use crate::config::{BootstrapAdmin, Config};
 use crate::db::{self, DbSetupError};
 use crate::error::AppError;
@@ -20,8 +21,8 @@ const SHUTDOWN_GRACE_SECS: u64 = 30;
 pub enum StartupError {
     #[error(transparent)]
     Database(#[from] DbSetupError),
-    #[error("cannot prepare the JWT secret: {0}")]
-    Secret(std::io::Error),
+    #[error("cannot start: {0}")]
+    Setup(std::io::Error),
     #[error("BOOTSTRAP_ADMIN: {0}")]
     Bootstrap(String),
     #[error("cannot listen on {addr}: {source}")]
@@ -36,12 +37,22 @@ pub struct Application {
     port: u16,
     server: Server,
     actors: Actors,
+    pool: db::DbPool,
 }
 
 impl Application {
     pub async fn build(config: Config) -> Result<Self, StartupError> {
+        Self::build_with(config, Vec::new()).await
+    }
+
+    /// Like `build`, with extra event subscriptions (tests use this to watch events).
+    pub async fn build_with(
+        config: Config,
+        subscriptions: Vec<Subscription>,
+    ) -> Result<Self, StartupError> {
         let pool = db::connect(&config).await?;
-        let actors = Actors::start(&config, pool).map_err(StartupError::Secret)?;
+        let actors =
+            Actors::start(&config, pool.clone(), subscriptions).map_err(StartupError::Setup)?;
         if let Some(admin) = &config.bootstrap_admin {
             bootstrap_admin(&actors, admin).await?;
         }
@@ -78,6 +89,7 @@ impl Application {
             port,
             server,
             actors,
+            pool,
         })
     }
 
@@ -88,6 +100,11 @@ impl Application {
 
     pub fn actors(&self) -> &Actors {
         &self.actors
+    }
+
+    /// The database pool (tests record events through it).
+    pub fn pool(&self) -> db::DbPool {
+        self.pool.clone()
     }
 
     /// Serves until SIGTERM/SIGINT, then drains in-flight requests.

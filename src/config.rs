@@ -34,6 +34,13 @@ pub enum AppEnv {
     Production,
 }
 
+/// `EVENT_BUS`: in-process delivery (default) or RabbitMQ.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EventBusKind {
+    Memory,
+    RabbitMq,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LogFormat {
     Pretty,
@@ -63,6 +70,11 @@ pub struct Config {
     /// Failed logins per minute per client IP and per account; 0 disables.
     pub login_rate_limit: u32,
     pub bootstrap_admin: Option<BootstrapAdmin>,
+    pub event_bus: EventBusKind,
+    /// The AMQP URL; may hold credentials, so it is only logged as `host:port`.
+    pub rabbitmq_url: String,
+    /// Retries of a failing event handler before the event is dead-lettered.
+    pub max_retries: u32,
 }
 
 /// A value that must never reach a log: `Debug` prints a placeholder.
@@ -212,7 +224,28 @@ impl Config {
                 ));
             }
         };
+        let max_retries: u32 = vars.parse("MAX_RETRIES", 5)?;
+        if max_retries > 20 {
+            return Err(vars.bad(
+                "MAX_RETRIES",
+                "must be at most 20 (2^20 s is already 12 days)",
+            ));
+        }
+        let rabbitmq_url = vars.string("RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672/%2f");
+        if !(rabbitmq_url.starts_with("amqp://") || rabbitmq_url.starts_with("amqps://")) {
+            return Err(vars.bad("RABBITMQ_URL", "must start with amqp:// or amqps://"));
+        }
         Ok(Config {
+            event_bus: vars.choice(
+                "EVENT_BUS",
+                EventBusKind::Memory,
+                &[
+                    ("memory", EventBusKind::Memory),
+                    ("rabbitmq", EventBusKind::RabbitMq),
+                ],
+            )?,
+            rabbitmq_url,
+            max_retries,
             jwt_secret,
             access_token_ttl_secs,
             refresh_token_ttl_secs,

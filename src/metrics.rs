@@ -54,12 +54,60 @@ pub static DB_POOL_CONNECTIONS: LazyLock<IntGaugeVec> = LazyLock::new(|| {
     )
 });
 
+fn counter(name: &str, help: &str, labels: &[&str]) -> IntCounterVec {
+    register(IntCounterVec::new(Opts::new(name, help), labels).expect("valid metric definition"))
+}
+
+pub static EVENTS_PUBLISHED: LazyLock<IntCounterVec> = LazyLock::new(|| {
+    counter(
+        "events_published_total",
+        "Events handed from the outbox to the bus",
+        &["event_type"],
+    )
+});
+pub static EVENTS_HANDLED: LazyLock<IntCounterVec> = LazyLock::new(|| {
+    counter(
+        "events_handled_total",
+        "Events handled successfully",
+        &["queue", "event_type"],
+    )
+});
+pub static EVENTS_RETRIED: LazyLock<IntCounterVec> = LazyLock::new(|| {
+    counter(
+        "events_retried_total",
+        "Event handler failures scheduled for a retry",
+        &["queue", "event_type"],
+    )
+});
+pub static EVENTS_DEAD: LazyLock<IntCounterVec> = LazyLock::new(|| {
+    counter(
+        "events_dead_lettered_total",
+        "Events parked after their last retry",
+        &["queue", "event_type"],
+    )
+});
+/// `outbox` (committed, not handed on) and `deliveries` (memory bus, not handled).
+pub static EVENT_BACKLOG: LazyLock<IntGaugeVec> = LazyLock::new(|| {
+    register(
+        IntGaugeVec::new(
+            Opts::new("event_backlog", "Events waiting, by stage"),
+            &["stage"],
+        )
+        .expect("valid metric definition"),
+    )
+});
+
 /// The Prometheus text exposition of every registered metric.
 pub fn render() -> String {
     // Touch the lazies so that a metric appears (at zero) before its first use.
     LazyLock::force(&HTTP_REQUESTS);
     LazyLock::force(&HTTP_LATENCY);
     LazyLock::force(&DB_POOL_CONNECTIONS);
+    LazyLock::force(&EVENTS_PUBLISHED);
+    LazyLock::force(&EVENTS_HANDLED);
+    LazyLock::force(&EVENTS_RETRIED);
+    LazyLock::force(&EVENTS_DEAD);
+    LazyLock::force(&EVENT_BACKLOG);
     let mut out = Vec::new();
     if let Err(e) = TextEncoder::new().encode(&REGISTRY.gather(), &mut out) {
         tracing::error!(error = %e, "cannot encode metrics");

@@ -1,12 +1,13 @@
 //! `HealthActor` answers readiness checks and refreshes gauges, so that the HTTP
-//! side never touches the database itself.
+//! side never touches the database or the broker itself.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use actix::{Actor, Context, Handler, ResponseFuture, Supervised};
+use actix::{Actor, Addr, Context, Handler, ResponseFuture, Supervised};
 
-use crate::db::DbPool;
+use crate::actors::bridge::publisher::{AmqpPublisher, IsConnected};
+use crate::db::{DbPool, deliveries, outbox};
 use crate::messages::ops::{CheckReadiness, CheckState, Readiness, RefreshGauges};
 use crate::metrics;
 
@@ -15,11 +16,13 @@ const PROBE_TIMEOUT: Duration = Duration::from_secs(2);
 
 pub struct HealthActor {
     pool: DbPool,
+    /// The RabbitMQ publisher when this process hands events to a broker.
+    publisher: Option<Addr<AmqpPublisher>>,
 }
 
 impl HealthActor {
-    pub fn new(pool: DbPool) -> Self {
-        HealthActor { pool }
+    pub fn new(pool: DbPool, publisher: Option<Addr<AmqpPublisher>>) -> Self {
+        HealthActor { pool, publisher }
     }
 }
 
@@ -29,42 +32,73 @@ impl Actor for HealthActor {
 
 impl Supervised for HealthActor {}
 
+fn state(ok: bool) -> CheckState {
+    if ok { CheckState::Ok } else { CheckState::Down }
+}
+
 impl Handler<CheckReadiness> for HealthActor {
     type Result = ResponseFuture<Readiness>;
 
     fn handle(&mut self, _: CheckReadiness, _: &mut Context<Self>) -> Self::Result {
         let pool = self.pool.clone();
+        let publisher = self.publisher.clone();
         Box::pin(async move {
             let database = tokio::time::timeout(PROBE_TIMEOUT, async {
                 let client = pool.get().await.ok()?;
                 client.simple_query("SELECT 1").await.ok()
             })
-            .await;
-            let database = match database {
-                Ok(Some(_)) => CheckState::Ok,
-                _ => CheckState::Down,
+            .await
+            .is_ok_and(|r| r.is_some());
+            // Without a broker of its own, this process's events wait safely in
+            // the outbox: the bus check is the broker link where there is one.
+            let event_bus = match publisher {
+                None => true,
+                Some(p) => tokio::time::timeout(PROBE_TIMEOUT, p.send(IsConnected))
+                    .await
+                    .is_ok_and(|r| r.unwrap_or(false)),
             };
             Readiness {
-                checks: BTreeMap::from([("database", database)]),
+                checks: BTreeMap::from([
+                    ("database", state(database)),
+                    ("event_bus", state(event_bus)),
+                ]),
             }
         })
     }
 }
 
 impl Handler<RefreshGauges> for HealthActor {
-    type Result = ();
+    type Result = ResponseFuture<()>;
 
-    fn handle(&mut self, _: RefreshGauges, _: &mut Context<Self>) {
+    fn handle(&mut self, _: RefreshGauges, _: &mut Context<Self>) -> Self::Result {
         let status = self.pool.status();
         let in_use = status.size.saturating_sub(status.available);
-        metrics::DB_POOL_CONNECTIONS
-            .with_label_values(&["in_use"])
-            .set(in_use as i64);
-        metrics::DB_POOL_CONNECTIONS
-            .with_label_values(&["idle"])
-            .set(status.available as i64);
-        metrics::DB_POOL_CONNECTIONS
-            .with_label_values(&["max"])
-            .set(status.max_size as i64);
+        let pool_gauge = |state: &str, n: usize| {
+            metrics::DB_POOL_CONNECTIONS
+                .with_label_values(&[state])
+                .set(i64::try_from(n).unwrap_or(i64::MAX));
+        };
+        pool_gauge("in_use", in_use);
+        pool_gauge("idle", status.available);
+        pool_gauge("max", status.max_size);
+        let pool = self.pool.clone();
+        Box::pin(async move {
+            let counts = tokio::time::timeout(PROBE_TIMEOUT, async {
+                let db = pool.get().await.ok()?;
+                Some((
+                    outbox::backlog(&db).await.ok()?,
+                    deliveries::backlog(&db).await.ok()?,
+                ))
+            })
+            .await;
+            if let Ok(Some((waiting, undelivered))) = counts {
+                metrics::EVENT_BACKLOG
+                    .with_label_values(&["outbox"])
+                    .set(waiting);
+                metrics::EVENT_BACKLOG
+                    .with_label_values(&["deliveries"])
+                    .set(undelivered);
+            }
+        })
     }
 }

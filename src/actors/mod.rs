@@ -2,8 +2,12 @@
 //! of the system uses to reach them.
 
 pub mod auth;
+pub mod bridge;
+pub mod dispatcher;
 pub mod hasher;
 pub mod health;
+pub mod outbox;
+pub mod subscriptions;
 pub mod supervision;
 
 use std::sync::Arc;
@@ -11,19 +15,26 @@ use std::time::Duration;
 
 use actix::{Addr, Supervisor};
 
-use crate::config::Config;
-use crate::db::DbPool;
+use crate::config::{Config, EventBusKind};
+use crate::db::{self, DbPool};
 use crate::jwt::{self, JwtKeys};
 
 use auth::throttle::LoginThrottle;
 use auth::{AuthActor, AuthContext};
+use bridge::consumer::AmqpConsumer;
+use bridge::publisher::AmqpPublisher;
+use dispatcher::EventDispatcher;
 use hasher::HasherPool;
 use health::HealthActor;
+use outbox::{BusHandle, OutboxRelay};
+use subscriptions::{SPEC_QUEUES, Subscription};
 
 /// The process-wide actors and the state the per-worker actors share.
 #[derive(Clone)]
 pub struct Actors {
     pub health: Addr<HealthActor>,
+    /// Present where this process runs the workers (`ROLE` all or worker).
+    pub relay: Option<Addr<OutboxRelay>>,
     pub auth: Arc<AuthContext>,
     pub keys: Arc<JwtKeys>,
 }
@@ -37,8 +48,13 @@ pub struct WorkerActors {
 }
 
 impl Actors {
-    /// Starts the process-wide actors on the current arbiter.
-    pub fn start(config: &Config, pool: DbPool) -> std::io::Result<Self> {
+    /// Starts the process-wide actors on the current arbiter. `subscriptions` are
+    /// the event consumers of this process (the domain's, plus any a test adds).
+    pub fn start(
+        config: &Config,
+        pool: DbPool,
+        subscriptions: Vec<Subscription>,
+    ) -> std::io::Result<Self> {
         let secret = jwt::load_secret(config)?;
         let keys = Arc::new(JwtKeys::new(&secret, config.access_token_ttl_secs));
         let auth = Arc::new(AuthContext {
@@ -48,8 +64,19 @@ impl Actors {
             throttle: LoginThrottle::new(config.login_rate_limit),
             refresh_ttl: Duration::from_secs(config.refresh_token_ttl_secs),
         });
-        let health = Supervisor::start(move |_| HealthActor::new(pool));
-        Ok(Actors { health, auth, keys })
+        let (relay, publisher) = if config.role.runs_workers() {
+            let (relay, publisher) = start_events(config, pool.clone(), subscriptions)?;
+            (Some(relay), publisher)
+        } else {
+            (None, None)
+        };
+        let health = Supervisor::start(move |_| HealthActor::new(pool, publisher));
+        Ok(Actors {
+            health,
+            relay,
+            auth,
+            keys,
+        })
     }
 
     /// Starts this worker's actors, each under a `Supervisor`, on the worker's arbiter.
@@ -59,4 +86,57 @@ impl Actors {
             auth: Supervisor::start(move |_| AuthActor::new(auth)),
         }
     }
+}
+
+/// The outbox relay and the bus behind it: the memory dispatcher, or the RabbitMQ
+/// publisher and one consumer per subscribed queue.
+fn start_events(
+    config: &Config,
+    pool: DbPool,
+    subscriptions: Vec<Subscription>,
+) -> std::io::Result<(Addr<OutboxRelay>, Option<Addr<AmqpPublisher>>)> {
+    let listen_config = db::session_config(config).map_err(std::io::Error::other)?;
+    let max_retries = config.max_retries;
+    let (bus, publisher) = match config.event_bus {
+        EventBusKind::Memory => {
+            let subscriptions = Arc::new(subscriptions);
+            let (pool, subs) = (pool.clone(), subscriptions.clone());
+            let dispatcher =
+                Supervisor::start(move |_| EventDispatcher::new(pool, subs, max_retries));
+            (
+                BusHandle::Memory {
+                    subscriptions,
+                    dispatcher,
+                },
+                None,
+            )
+        }
+        EventBusKind::RabbitMq => {
+            let queues = queue_table(&subscriptions);
+            let url = config.rabbitmq_url.clone();
+            let (u, q) = (url.clone(), queues.clone());
+            let publisher = Supervisor::start(move |_| AmqpPublisher::new(u, q, max_retries));
+            for sub in subscriptions {
+                let (u, q) = (url.clone(), queues.clone());
+                Supervisor::start(move |_| AmqpConsumer::new(u, sub, q, max_retries));
+            }
+            (BusHandle::Amqp(publisher.clone()), Some(publisher))
+        }
+    };
+    let relay = Supervisor::start(move |_| OutboxRelay::new(pool, listen_config, bus));
+    Ok((relay, publisher))
+}
+
+/// SPEC §9's queues, plus any other queue a subscription names, with bindings.
+fn queue_table(subscriptions: &[Subscription]) -> Vec<(String, Vec<String>)> {
+    let mut queues: Vec<(String, Vec<String>)> = SPEC_QUEUES
+        .iter()
+        .map(|(q, b)| ((*q).to_owned(), vec![(*b).to_owned()]))
+        .collect();
+    for sub in subscriptions {
+        if !queues.iter().any(|(q, _)| *q == sub.queue) {
+            queues.push((sub.queue.clone(), sub.bindings.clone()));
+        }
+    }
+    queues
 }

@@ -1,7 +1,9 @@
 //! PostgreSQL: connecting (with backoff), creating the database, migrations and the
 //! pool. The SQL of each table lives in its own file below; nothing else talks SQL.
 
+pub mod deliveries;
 mod migrate;
+pub mod outbox;
 pub mod refresh_tokens;
 pub mod users;
 
@@ -33,6 +35,11 @@ pub async fn connect(config: &Config) -> Result<Pool, DbSetupError> {
 /// `troupe migrate`: create and migrate the database, nothing else.
 pub async fn migrate_only(config: &Config) -> Result<(), DbSetupError> {
     prepare(&parse(&config.database_url)?).await
+}
+
+/// The connection settings of `DATABASE_URL`, for sessions outside the pool (LISTEN).
+pub fn session_config(config: &Config) -> Result<tokio_postgres::Config, DbSetupError> {
+    parse(&config.database_url)
 }
 
 fn parse(url: &str) -> Result<tokio_postgres::Config, DbSetupError> {

@@ -3,6 +3,7 @@
 //! replies carry).
 
 pub mod auth;
+pub mod events;
 pub mod ops;
 pub mod page;
 pub mod patch;

@@ -6,16 +6,19 @@ use std::net::{SocketAddr, TcpStream};
 use std::time::Duration;
 
 use serde_json::Value;
+use troupe::actors::subscriptions::Subscription;
 use troupe::app::Application;
 use troupe::config::Config;
 
 const PG_ADDR: &str = "127.0.0.1:5432";
+const AMQP_ADDR: &str = "127.0.0.1:5672";
 /// Every test app starts with this superadmin (`BOOTSTRAP_ADMIN_*`).
 pub const ROOT_USERNAME: &str = "root";
 pub const ROOT_PASSWORD: &str = "root-password-1";
 pub const PASSWORD: &str = "correct horse 1";
 
 pub struct TestApp {
+    pub pool: troupe::db::DbPool,
     pub address: String,
     pub data_path: std::path::PathBuf,
     pub db_name: String,
@@ -45,8 +48,25 @@ pub async fn spawn_app_with(settings: &[(&str, &str)]) -> TestApp {
     spawn_app_on(&db_name, settings).await
 }
 
+/// Starts the app with extra settings and extra event subscriptions.
+pub async fn spawn_app_subscribed(
+    settings: &[(&str, &str)],
+    subscriptions: Vec<Subscription>,
+) -> TestApp {
+    let db_name = format!("troupe_test_{}", uuid::Uuid::new_v4().simple());
+    start(&db_name, settings, subscriptions).await
+}
+
 /// Starts the app on a given database (to test a second start on the same one).
 pub async fn spawn_app_on(db_name: &str, settings: &[(&str, &str)]) -> TestApp {
+    start(db_name, settings, Vec::new()).await
+}
+
+async fn start(
+    db_name: &str,
+    settings: &[(&str, &str)],
+    subscriptions: Vec<Subscription>,
+) -> TestApp {
     require_postgres();
     let data_dir = tempfile::tempdir().expect("temp dir");
     let mut vars: HashMap<String, String> = HashMap::from([
@@ -70,10 +90,14 @@ pub async fn spawn_app_on(db_name: &str, settings: &[(&str, &str)]) -> TestApp {
     if std::env::var_os("TEST_LOG").is_some() {
         troupe::telemetry::init(&config);
     }
-    let app = Application::build(config).await.expect("the app starts");
+    let app = Application::build_with(config, subscriptions)
+        .await
+        .expect("the app starts");
     let address = format!("http://127.0.0.1:{}", app.port());
+    let pool = app.pool();
     actix_rt::spawn(app.run_until_stopped());
     TestApp {
+        pool,
         address,
         data_path: data_dir.path().to_path_buf(),
         db_name: db_name.to_owned(),
@@ -252,5 +276,65 @@ impl TestApp {
             .expect("test SQL runs");
         drop(client);
         let _ = task.await;
+    }
+}
+
+/// Fails the test with a sentence saying what to start when RabbitMQ is absent.
+pub fn require_rabbitmq() {
+    let addr: SocketAddr = AMQP_ADDR.parse().expect("valid address");
+    if let Err(e) = TcpStream::connect_timeout(&addr, Duration::from_secs(2)) {
+        panic!(
+            "RabbitMQ is not reachable at {AMQP_ADDR} ({e}). This test needs it: start it with \
+             `rabbitmq-server -detached`."
+        );
+    }
+}
+
+/// A fresh RabbitMQ vhost for one test (queue names are global per vhost), and its
+/// URL. `rabbitmqctl` must be on the PATH (it ships with the broker).
+pub fn rabbitmq_vhost() -> (String, String) {
+    require_rabbitmq();
+    let vhost = format!("troupe_test_{}", uuid::Uuid::new_v4().simple());
+    for args in [
+        vec!["add_vhost", vhost.as_str()],
+        vec![
+            "set_permissions",
+            "-p",
+            vhost.as_str(),
+            "guest",
+            ".*",
+            ".*",
+            ".*",
+        ],
+    ] {
+        let out = std::process::Command::new("rabbitmqctl")
+            .args(&args)
+            .output()
+            .expect("rabbitmqctl runs (it ships with RabbitMQ)");
+        assert!(
+            out.status.success(),
+            "rabbitmqctl {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let url = format!("amqp://guest:guest@{AMQP_ADDR}/{vhost}");
+    (vhost, url)
+}
+
+/// Polls `check` every 50 ms until it holds or `limit` passes; returns whether it held.
+pub async fn wait_for<F, Fut>(limit: Duration, mut check: F) -> bool
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = std::time::Instant::now() + limit;
+    loop {
+        if check().await {
+            return true;
+        }
+        if std::time::Instant::now() >= deadline {
+            return false;
+        }
+        actix_rt::time::sleep(Duration::from_millis(50)).await;
     }
 }

@@ -2,7 +2,9 @@
 //! database, data directory and port (see `harness.rs`).
 
 mod auth;
+mod events;
 mod harness;
 mod operations;
+mod tcp_proxy;
 mod tokens;
 mod users;

@@ -1,0 +1,187 @@
+//! `AmqpPublisher`: publishes the relay's batches to `troupe.events` as persistent
+//! messages on a confirm-mode channel, and answers only once the broker confirmed
+//! every one. Without a connection it answers `Err` at once (the relay keeps the
+//! rows) and reconnects with backoff.
+
+use std::time::Duration;
+
+use actix::prelude::*;
+use futures_util::StreamExt;
+use lapin::options::{BasicPublishOptions, ConfirmSelectOptions};
+use lapin::{BasicProperties, Channel, Connection};
+
+use super::topology::{self, EXCHANGE};
+use crate::actors::supervision::{Backoff, RetryPolicy};
+use crate::messages::events::EventEnvelope;
+
+/// How long the broker gets to confirm a batch.
+const CONFIRM_TIMEOUT: Duration = Duration::from_secs(10);
+
+#[derive(Message)]
+#[rtype(result = "Result<(), String>")]
+pub struct PublishBatch(pub Vec<EventEnvelope>);
+
+/// Whether the publisher has a live channel (for `/ready`).
+#[derive(Message)]
+#[rtype(result = "bool")]
+pub struct IsConnected;
+
+#[derive(Message)]
+#[rtype(result = "()")]
+struct ConnectionLost(String);
+
+pub struct AmqpPublisher {
+    url: String,
+    queues: Vec<(String, Vec<String>)>,
+    max_retries: u32,
+    link: Option<(Connection, Channel)>,
+    connecting: bool,
+    backoff: Backoff,
+}
+
+impl AmqpPublisher {
+    pub fn new(url: String, queues: Vec<(String, Vec<String>)>, max_retries: u32) -> Self {
+        AmqpPublisher {
+            url,
+            queues,
+            max_retries,
+            link: None,
+            connecting: false,
+            backoff: Backoff::new(RetryPolicy::reconnect()),
+        }
+    }
+
+    fn connect(&mut self, ctx: &mut Context<Self>) {
+        if self.connecting || self.link.is_some() {
+            return;
+        }
+        self.connecting = true;
+        let (url, queues, max_retries) = (self.url.clone(), self.queues.clone(), self.max_retries);
+        let work = async move {
+            let connection = super::connect(&url, "troupe-publisher").await?;
+            let channel = connection.create_channel().await?;
+            channel
+                .confirm_select(ConfirmSelectOptions::default())
+                .await?;
+            topology::declare(&channel, &queues, max_retries).await?;
+            Ok::<_, lapin::Error>((connection, channel))
+        };
+        ctx.spawn(work.into_actor(self).map(|result, act, ctx| {
+            act.connecting = false;
+            match result {
+                Ok((connection, channel)) => {
+                    tracing::info!(broker = %super::describe(&act.url), "event publisher connected to RabbitMQ");
+                    let errors = connection.events_listener().filter_map(|event| async move {
+                        match event {
+                            lapin::Event::Error(e) => Some(ConnectionLost(e.to_string())),
+                            _ => None,
+                        }
+                    });
+                    ctx.add_stream(errors);
+                    act.link = Some((connection, channel));
+                    act.backoff.reset();
+                }
+                Err(e) => act.retry_later(ctx, &e.to_string()),
+            }
+        }));
+    }
+
+    fn retry_later(&mut self, ctx: &mut Context<Self>, reason: &str) {
+        self.link = None;
+        let wait = self.backoff.next_delay();
+        tracing::warn!(
+            "cannot reach RabbitMQ at {}: {reason}; retrying in {:.1} s",
+            super::describe(&self.url),
+            wait.as_secs_f32()
+        );
+        ctx.run_later(wait, |act, ctx| act.connect(ctx));
+    }
+
+    fn live_channel(&self) -> Option<Channel> {
+        self.link
+            .as_ref()
+            .filter(|(connection, channel)| {
+                connection.status().connected() && channel.status().connected()
+            })
+            .map(|(_, channel)| channel.clone())
+    }
+}
+
+impl Actor for AmqpPublisher {
+    type Context = Context<Self>;
+
+    fn started(&mut self, ctx: &mut Context<Self>) {
+        self.connect(ctx);
+    }
+}
+
+impl Supervised for AmqpPublisher {}
+
+impl StreamHandler<ConnectionLost> for AmqpPublisher {
+    fn handle(&mut self, lost: ConnectionLost, ctx: &mut Context<Self>) {
+        if self.link.is_some() {
+            self.retry_later(ctx, &lost.0);
+        }
+    }
+
+    fn finished(&mut self, _: &mut Context<Self>) {}
+}
+
+impl Handler<IsConnected> for AmqpPublisher {
+    type Result = bool;
+
+    fn handle(&mut self, _: IsConnected, _: &mut Context<Self>) -> bool {
+        self.live_channel().is_some()
+    }
+}
+
+impl Handler<PublishBatch> for AmqpPublisher {
+    type Result = ResponseActFuture<Self, Result<(), String>>;
+
+    fn handle(&mut self, batch: PublishBatch, ctx: &mut Context<Self>) -> Self::Result {
+        let Some(channel) = self.live_channel() else {
+            if self.link.is_some() {
+                self.retry_later(ctx, "the channel is closed");
+            }
+            return Box::pin(fut::ready(Err("not connected to RabbitMQ".to_owned())));
+        };
+        let work = async move {
+            let mut confirms = Vec::with_capacity(batch.0.len());
+            for envelope in &batch.0 {
+                let payload = serde_json::to_vec(envelope).map_err(|e| e.to_string())?;
+                let properties = BasicProperties::default()
+                    .with_delivery_mode(2)
+                    .with_content_type("application/json".into())
+                    .with_message_id(envelope.event_id.to_string().into())
+                    .with_type(envelope.event_type().into());
+                let confirm = channel
+                    .basic_publish(
+                        EXCHANGE.into(),
+                        envelope.event_type().into(),
+                        BasicPublishOptions::default(),
+                        &payload,
+                        properties,
+                    )
+                    .await
+                    .map_err(|e| e.to_string())?;
+                confirms.push(confirm);
+            }
+            for confirm in confirms {
+                let confirmation = tokio::time::timeout(CONFIRM_TIMEOUT, confirm)
+                    .await
+                    .map_err(|_| "the broker did not confirm in time".to_owned())?
+                    .map_err(|e| e.to_string())?;
+                if !confirmation.is_ack() {
+                    return Err("the broker refused a message (nack)".to_owned());
+                }
+            }
+            Ok(())
+        };
+        Box::pin(work.into_actor(self).map(|result, act, ctx| {
+            if let Err(e) = &result {
+                act.retry_later(ctx, e);
+            }
+            result
+        }))
+    }
+}
