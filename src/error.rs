@@ -9,7 +9,7 @@ pub type FieldErrors = BTreeMap<String, String>;
 /// `Result` with [`AppError`] as the default error.
 pub type AppResult<T, E = AppError> = Result<T, E>;
 
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum AppError {
     /// 400: the input is malformed or breaks a rule.
     #[error("{detail}")]

@@ -1,6 +1,7 @@
 //! The supervised actors that hold the business rules, and the addresses the rest
 //! of the system uses to reach them.
 
+pub mod attendance;
 pub mod auth;
 pub mod bridge;
 pub mod dispatcher;
@@ -19,6 +20,7 @@ use crate::config::{Config, EventBusKind};
 use crate::db::{self, DbPool};
 use crate::jwt::{self, JwtKeys};
 
+use attendance::AttendanceActor;
 use auth::throttle::LoginThrottle;
 use auth::{AuthActor, AuthContext};
 use bridge::consumer::AmqpConsumer;
@@ -33,6 +35,8 @@ use subscriptions::{SPEC_QUEUES, Subscription};
 #[derive(Clone)]
 pub struct Actors {
     pub health: Addr<HealthActor>,
+    /// One for the process: it gathers check-ins into group commits.
+    pub attendance: Addr<AttendanceActor>,
     /// Present where this process runs the workers (`ROLE` all or worker).
     pub relay: Option<Addr<OutboxRelay>>,
     pub auth: Arc<AuthContext>,
@@ -70,9 +74,12 @@ impl Actors {
         } else {
             (None, None)
         };
+        let attendance_pool = pool.clone();
+        let attendance = Supervisor::start(move |_| AttendanceActor::new(attendance_pool));
         let health = Supervisor::start(move |_| HealthActor::new(pool, publisher));
         Ok(Actors {
             health,
+            attendance,
             relay,
             auth,
             keys,

@@ -1,6 +1,7 @@
 //! PostgreSQL: connecting (with backoff), creating the database, migrations and the
 //! pool. The SQL of each table lives in its own file below; nothing else talks SQL.
 
+pub mod checkins;
 pub mod deliveries;
 mod migrate;
 pub mod outbox;

@@ -24,6 +24,34 @@ pub async fn record(
     Ok(envelope)
 }
 
+/// Records several events with one statement (batched writers).
+pub async fn record_many(
+    tx: &impl GenericClient,
+    events: Vec<DomainEvent>,
+) -> Result<(), tokio_postgres::Error> {
+    if events.is_empty() {
+        return Ok(());
+    }
+    let envelopes: Vec<EventEnvelope> = events.into_iter().map(EventEnvelope::new).collect();
+    let ids: Vec<uuid::Uuid> = envelopes.iter().map(|e| e.event_id).collect();
+    let types: Vec<&str> = envelopes.iter().map(|e| e.event_type()).collect();
+    let bodies: Vec<serde_json::Value> = envelopes
+        .iter()
+        .map(|e| serde_json::to_value(e).unwrap_or_default())
+        .collect();
+    tx.execute(
+        &tx.prepare_cached(
+            "INSERT INTO outbox (event_id, event_type, envelope)
+             SELECT i, t, b FROM unnest($1::uuid[], $2::text[], $3::jsonb[]) WITH ORDINALITY AS e(i, t, b, n)
+             ORDER BY n",
+        )
+        .await?,
+        &[&ids, &types, &bodies],
+    )
+    .await?;
+    Ok(())
+}
+
 /// One claimed outbox row.
 pub struct OutboxRow {
     pub seq: i64,

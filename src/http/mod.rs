@@ -1,6 +1,7 @@
 //! The HTTP side: extract and validate, send a message to an actor, map the reply.
 //! Nothing here talks to the database, the object store or the search index.
 
+pub mod attendance;
 pub mod auth;
 pub mod extract;
 pub mod openapi;

@@ -5,7 +5,7 @@ use utoipa::OpenApi;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa_swagger_ui::SwaggerUi;
 
-use crate::http::{auth, ops, problem, users};
+use crate::http::{attendance, auth, ops, problem, users};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -14,6 +14,7 @@ use crate::http::{auth, ops, problem, users};
         ops::health, ops::ready, ops::prometheus_metrics,
         auth::register, auth::login, auth::refresh, auth::logout, auth::logout_all, auth::verify, auth::me,
         users::list, users::get, users::create, users::update, users::delete,
+        attendance::check_in, attendance::list,
     ),
     components(schemas(problem::Problem)),
     modifiers(&BearerAuth),

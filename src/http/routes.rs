@@ -4,7 +4,7 @@
 use actix_web::web::{self, ServiceConfig, delete, get, patch, post, put, resource};
 
 use crate::config::Role;
-use crate::http::{auth, openapi, ops, problem, users};
+use crate::http::{attendance, auth, openapi, ops, problem, users};
 
 /// Largest accepted JSON body (SPEC §0).
 pub const JSON_LIMIT: usize = 64 * 1024;
@@ -59,6 +59,8 @@ fn api(cfg: &mut ServiceConfig) {
                 .route(get().to(users::list))
                 .route(post().to(users::create)),
         )
+        .service(resource("/checkins").route(post().to(attendance::check_in)))
+        .service(resource("/attendance/{event_id}").route(get().to(attendance::list)))
         .service(
             resource("/users/{id}")
                 .route(get().to(users::get))

@@ -2,6 +2,7 @@
 //! domain. Depends on nothing but serde, uuid and time types (and the error type the
 //! replies carry).
 
+pub mod attendance;
 pub mod auth;
 pub mod events;
 pub mod ops;

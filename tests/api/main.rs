@@ -1,6 +1,7 @@
 //! Integration tests over real HTTP against a real PostgreSQL: each test gets its own
 //! database, data directory and port (see `harness.rs`).
 
+mod attendance;
 mod auth;
 mod events;
 mod harness;

@@ -1,0 +1,92 @@
+//! SPEC §8: ticket check-in and attendance lists (committee and above).
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::actors::Actors;
+use crate::error::{AppError, AppResult};
+use crate::http::extract::{AuthUser, page_request};
+use crate::http::problem::Problem;
+use crate::messages::attendance::{Attendance, CheckIn, CheckInRecord, ListAttendance};
+use crate::messages::auth::Role;
+
+#[derive(Deserialize, ToSchema)]
+pub struct CheckInBody {
+    #[serde(default)]
+    event_id: String,
+    #[serde(default)]
+    ticket_id: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct CheckedIn {
+    #[schema(example = "checked_in")]
+    status: &'static str,
+    record: CheckInRecord,
+}
+
+/// Admit a ticket. Exactly one of concurrent check-ins of a ticket succeeds; the
+/// others get 409 `already_checked_in` with the first record. An `Idempotency-Key`
+/// makes the same user's retry answer the first 201 again.
+#[utoipa::path(post, path = "/checkins", tag = "attendance", security(("bearer" = [])), request_body = CheckInBody,
+    params(("Idempotency-Key" = Option<String>, Header, description = "retry-safe key, per user")),
+    responses((status = 201, body = CheckedIn), (status = 400, body = Problem), (status = 401, body = Problem),
+              (status = 403, body = Problem), (status = 409, body = Problem, description = "already_checked_in, with `record`"),
+              (status = 422, body = Problem, description = "idempotency_key_reused")))]
+pub async fn check_in(
+    req: HttpRequest,
+    actors: web::Data<Actors>,
+    auth: AuthUser,
+    body: web::Json<CheckInBody>,
+) -> AppResult<HttpResponse> {
+    let idempotency_key = match req.headers().get("idempotency-key") {
+        None => None,
+        Some(v) => Some(
+            v.to_str()
+                .map_err(|_| AppError::invalid_field("Idempotency-Key", "must be visible ASCII"))?
+                .to_owned(),
+        ),
+    };
+    let body = body.into_inner();
+    let record = actors
+        .attendance
+        .send(CheckIn {
+            caller: auth.caller,
+            event_id: body.event_id,
+            ticket_id: body.ticket_id,
+            idempotency_key,
+        })
+        .await??;
+    Ok(HttpResponse::Created().json(CheckedIn {
+        status: "checked_in",
+        record,
+    }))
+}
+
+/// The check-ins of an event, oldest first (`size` defaults to and is at most 1000).
+#[utoipa::path(get, path = "/attendance/{event_id}", tag = "attendance", security(("bearer" = [])),
+    params(("page" = Option<u32>, Query), ("size" = Option<u32>, Query)),
+    responses((status = 200, body = Attendance), (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem)))]
+pub async fn list(
+    req: HttpRequest,
+    actors: web::Data<Actors>,
+    auth: AuthUser,
+    event_id: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    if auth.caller.role < Role::Committee {
+        return Err(AppError::forbidden(
+            "committee_required",
+            "attendance lists need the committee role",
+        ));
+    }
+    let page = page_request(req.query_string(), 1000, 1000)?;
+    let attendance = actors
+        .attendance
+        .send(ListAttendance {
+            event_id: event_id.into_inner(),
+            page,
+        })
+        .await??;
+    Ok(HttpResponse::Ok().json(attendance))
+}
