@@ -75,6 +75,9 @@ pub struct Config {
     pub rabbitmq_url: String,
     /// Retries of a failing event handler before the event is dead-lettered.
     pub max_retries: u32,
+    /// Check-ins written per transaction at most (`CHECKIN_BATCH_MAX`; 1 turns group
+    /// commit off, for comparison).
+    pub checkin_batch_max: usize,
 }
 
 /// A value that must never reach a log: `Debug` prints a placeholder.
@@ -235,7 +238,12 @@ impl Config {
         if !(rabbitmq_url.starts_with("amqp://") || rabbitmq_url.starts_with("amqps://")) {
             return Err(vars.bad("RABBITMQ_URL", "must start with amqp:// or amqps://"));
         }
+        let checkin_batch_max: usize = vars.parse("CHECKIN_BATCH_MAX", 64)?;
+        if !(1..=1000).contains(&checkin_batch_max) {
+            return Err(vars.bad("CHECKIN_BATCH_MAX", "must be from 1 to 1000"));
+        }
         Ok(Config {
+            checkin_batch_max,
             event_bus: vars.choice(
                 "EVENT_BUS",
                 EventBusKind::Memory,

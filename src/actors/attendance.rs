@@ -16,9 +16,8 @@ use crate::messages::attendance::{Attendance, CheckIn, CheckInRecord, ListAttend
 use crate::messages::auth::Role;
 use crate::messages::events::{CheckedIn, DomainEvent};
 
-/// A batch is written when it has this many check-ins…
-const MAX_BATCH: usize = 64;
-/// …or when its first check-in has waited this long.
+/// A batch is written when it has `max_batch` check-ins or when its first
+/// check-in has waited this long.
 const MAX_WAIT: Duration = Duration::from_millis(2);
 /// Batches being written at once; more check-ins wait and form bigger batches.
 const MAX_IN_FLIGHT: usize = 4;
@@ -34,15 +33,26 @@ struct Pending {
 
 pub struct AttendanceActor {
     pool: DbPool,
+    max_batch: usize,
+    max_in_flight: usize,
     pending: Vec<Pending>,
     timer: Option<SpawnHandle>,
     in_flight: usize,
 }
 
 impl AttendanceActor {
-    pub fn new(pool: DbPool) -> Self {
+    /// `max_batch` 1 writes every check-in on its own (no group commit), with as
+    /// many in flight as the pool has connections.
+    pub fn new(pool: DbPool, max_batch: usize) -> Self {
+        let max_in_flight = if max_batch <= 1 {
+            pool.status().max_size
+        } else {
+            MAX_IN_FLIGHT
+        };
         AttendanceActor {
             pool,
+            max_batch: max_batch.max(1),
+            max_in_flight,
             pending: Vec::new(),
             timer: None,
             in_flight: 0,
@@ -54,8 +64,8 @@ impl AttendanceActor {
         if let Some(timer) = self.timer.take() {
             ctx.cancel_future(timer);
         }
-        while !self.pending.is_empty() && self.in_flight < MAX_IN_FLIGHT {
-            let take = self.pending.len().min(MAX_BATCH);
+        while !self.pending.is_empty() && self.in_flight < self.max_in_flight {
+            let take = self.pending.len().min(self.max_batch);
             let batch: Vec<Pending> = self.pending.drain(..take).collect();
             self.in_flight += 1;
             let work = write_batch(self.pool.clone(), batch);
@@ -91,7 +101,7 @@ impl Handler<CheckIn> for AttendanceActor {
         }
         let (reply, answer) = oneshot::channel();
         self.pending.push(Pending { checkin, reply });
-        if self.pending.len() >= MAX_BATCH {
+        if self.pending.len() >= self.max_batch {
             self.flush(ctx);
         } else if self.timer.is_none() {
             self.timer = Some(ctx.run_later(MAX_WAIT, |act, ctx| {

@@ -75,7 +75,8 @@ impl Actors {
             (None, None)
         };
         let attendance_pool = pool.clone();
-        let attendance = Supervisor::start(move |_| AttendanceActor::new(attendance_pool));
+        let batch = config.checkin_batch_max;
+        let attendance = Supervisor::start(move |_| AttendanceActor::new(attendance_pool, batch));
         let health = Supervisor::start(move |_| HealthActor::new(pool, publisher));
         Ok(Actors {
             health,
