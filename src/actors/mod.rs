@@ -7,7 +7,10 @@ pub mod bridge;
 pub mod dispatcher;
 pub mod hasher;
 pub mod health;
+pub mod links;
 pub mod outbox;
+pub mod portfolio;
+pub mod profile;
 pub mod subscriptions;
 pub mod supervision;
 
@@ -29,6 +32,8 @@ use dispatcher::EventDispatcher;
 use hasher::HasherPool;
 use health::HealthActor;
 use outbox::{BusHandle, OutboxRelay};
+use portfolio::PortfolioActor;
+use profile::ProfileActor;
 use subscriptions::{SPEC_QUEUES, Subscription};
 
 /// The process-wide actors and the state the per-worker actors share.
@@ -49,6 +54,8 @@ pub struct Actors {
 #[derive(Clone)]
 pub struct WorkerActors {
     pub auth: Addr<AuthActor>,
+    pub profile: Addr<ProfileActor>,
+    pub portfolio: Addr<PortfolioActor>,
 }
 
 impl Actors {
@@ -90,8 +97,11 @@ impl Actors {
     /// Starts this worker's actors, each under a `Supervisor`, on the worker's arbiter.
     pub fn start_worker_actors(&self) -> WorkerActors {
         let auth = self.auth.clone();
+        let (pool_a, pool_b) = (self.auth.pool.clone(), self.auth.pool.clone());
         WorkerActors {
             auth: Supervisor::start(move |_| AuthActor::new(auth)),
+            profile: Supervisor::start(move |_| ProfileActor::new(pool_a)),
+            portfolio: Supervisor::start(move |_| PortfolioActor::new(pool_b)),
         }
     }
 }

@@ -5,6 +5,8 @@ pub mod checkins;
 pub mod deliveries;
 mod migrate;
 pub mod outbox;
+pub mod profiles;
+pub mod projects;
 pub mod refresh_tokens;
 pub mod users;
 

@@ -7,6 +7,8 @@ pub mod extract;
 pub mod openapi;
 pub mod ops;
 pub mod problem;
+pub mod profiles;
+pub mod projects;
 pub mod request_context;
 pub mod routes;
 pub mod users;

@@ -5,7 +5,7 @@ use utoipa::OpenApi;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa_swagger_ui::SwaggerUi;
 
-use crate::http::{attendance, auth, ops, problem, users};
+use crate::http::{attendance, auth, ops, problem, profiles, projects, users};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -15,6 +15,9 @@ use crate::http::{attendance, auth, ops, problem, users};
         auth::register, auth::login, auth::refresh, auth::logout, auth::logout_all, auth::verify, auth::me,
         users::list, users::get, users::create, users::update, users::delete,
         attendance::check_in, attendance::list,
+        profiles::me, profiles::update, profiles::public,
+        projects::create, projects::get, projects::list, projects::by_user, projects::update,
+        projects::set_thumbnail, projects::delete, projects::reindex,
     ),
     components(schemas(problem::Problem)),
     modifiers(&BearerAuth),

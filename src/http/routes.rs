@@ -4,7 +4,7 @@
 use actix_web::web::{self, ServiceConfig, delete, get, patch, post, put, resource};
 
 use crate::config::Role;
-use crate::http::{attendance, auth, openapi, ops, problem, users};
+use crate::http::{attendance, auth, openapi, ops, problem, profiles, projects, users};
 
 /// Largest accepted JSON body (SPEC §0).
 pub const JSON_LIMIT: usize = 64 * 1024;
@@ -59,6 +59,28 @@ fn api(cfg: &mut ServiceConfig) {
                 .route(get().to(users::list))
                 .route(post().to(users::create)),
         )
+        .service(
+            resource("/profile/me")
+                .route(get().to(profiles::me))
+                .route(put().to(profiles::update))
+                .route(patch().to(profiles::update)),
+        )
+        .service(resource("/profiles/{user_id}").route(get().to(profiles::public)))
+        .service(
+            resource("/projects")
+                .route(get().to(projects::list))
+                .route(post().to(projects::create)),
+        )
+        .service(resource("/projects/user/{user_id}").route(get().to(projects::by_user)))
+        .service(
+            resource("/projects/{id}")
+                .route(get().to(projects::get))
+                .route(put().to(projects::update))
+                .route(patch().to(projects::update))
+                .route(delete().to(projects::delete)),
+        )
+        .service(resource("/projects/{id}/thumbnail").route(put().to(projects::set_thumbnail)))
+        .service(resource("/admin/reindex-projects").route(post().to(projects::reindex)))
         .service(resource("/checkins").route(post().to(attendance::check_in)))
         .service(resource("/attendance/{event_id}").route(get().to(attendance::list)))
         .service(

@@ -8,4 +8,6 @@ pub mod events;
 pub mod ops;
 pub mod page;
 pub mod patch;
+pub mod profiles;
+pub mod projects;
 pub mod users;

@@ -3,9 +3,12 @@
 
 mod attendance;
 mod auth;
+mod event_log;
 mod events;
 mod harness;
 mod operations;
+mod profiles;
+mod projects;
 mod tcp_proxy;
 mod tokens;
 mod users;

@@ -3,9 +3,10 @@
 use super::AuthContext;
 use super::rules::{self, Checks, may_grant, may_manage};
 use crate::config::BootstrapAdmin;
-use crate::db::{self, refresh_tokens, users};
+use crate::db::{self, outbox, projects, refresh_tokens, users};
 use crate::error::{AppError, AppResult, FieldErrors};
 use crate::messages::auth::{Caller, NewAccount, Register, Role, User};
+use crate::messages::events::{DomainEvent, ProjectDeleted};
 use crate::messages::page::Page;
 use crate::messages::users::{
     CreateUser, DeleteUser, GetUser, ListUsers, UpdateUser, UserPatch, UserView,
@@ -305,6 +306,13 @@ impl AuthContext {
         if target.role == Role::Superadmin && superadmins <= 1 {
             return Err(last_superadmin());
         }
+        // Projects go first, each with its event (the FK cascade would emit none).
+        let removed = projects::delete_by_owner(&tx, id).await?;
+        let events = removed
+            .into_iter()
+            .map(|project_id| DomainEvent::ProjectDeleted(ProjectDeleted { project_id }))
+            .collect();
+        outbox::record_many(&tx, events).await?;
         users::delete(&tx, id).await?;
         tx.commit().await?;
         tracing::info!(user_id = %id, by = %caller.id, "user deleted");

@@ -1,0 +1,353 @@
+//! `PortfolioActor`: portfolio projects (SPEC §5). Every write locks its row, checks
+//! owner-or-admin, and records its event in the same transaction, so a rejected or
+//! rolled-back write emits nothing; a write that changes nothing emits nothing.
+
+use actix::{Actor, Context, Handler, ResponseFuture, Supervised};
+use uuid::Uuid;
+
+use crate::actors::auth::rules::Checks;
+use crate::actors::links::url_rule;
+use crate::db::{DbPool, outbox, projects};
+use crate::error::{AppError, AppResult};
+use crate::messages::auth::Caller;
+use crate::messages::events::{DomainEvent, ProjectChanged, ProjectDeleted};
+use crate::messages::page::Page;
+use crate::messages::projects::{
+    CreateProject, DeleteProject, GetProject, ListProjects, Project, ProjectFields,
+    ReindexProjects, SetThumbnail, UpdateProject,
+};
+
+const TITLE_MAX: usize = 200;
+const DESCRIPTION_MAX: usize = 5000;
+const TAGS_MAX: usize = 20;
+const TAG_MAX: usize = 50;
+/// Projects re-emitted per transaction by a reindex.
+const REINDEX_BATCH: i64 = 500;
+
+pub struct PortfolioActor {
+    pool: DbPool,
+}
+
+impl PortfolioActor {
+    pub fn new(pool: DbPool) -> Self {
+        PortfolioActor { pool }
+    }
+}
+
+impl Actor for PortfolioActor {
+    type Context = Context<Self>;
+}
+
+impl Supervised for PortfolioActor {}
+
+/// A validated, normalised project.
+#[derive(Clone, PartialEq)]
+struct Fields {
+    title: String,
+    description: Option<String>,
+    tags: Vec<String>,
+    link: Option<String>,
+    thumbnail_url: Option<String>,
+}
+
+impl Fields {
+    fn row(&self) -> projects::ProjectRow<'_> {
+        projects::ProjectRow {
+            title: &self.title,
+            description: self.description.as_deref(),
+            tags: &self.tags,
+            link: self.link.as_deref(),
+            thumbnail_url: self.thumbnail_url.as_deref(),
+        }
+    }
+
+    fn of(p: &Project) -> Self {
+        Fields {
+            title: p.title.clone(),
+            description: p.description.clone(),
+            tags: p.tags.clone(),
+            link: p.link.clone(),
+            thumbnail_url: p.thumbnail_url.clone(),
+        }
+    }
+
+    /// Applies a patch (absent keeps, `Some(None)` clears) and checks the result.
+    fn patched(mut self, patch: ProjectFields) -> AppResult<Self> {
+        let mut checks = Checks::default();
+        if let Some(title) = patch.title {
+            self.title = title.trim().to_owned();
+        }
+        let count = self.title.chars().count();
+        if !(1..=TITLE_MAX).contains(&count) {
+            checks.note("title", Err(format!("must be 1 to {TITLE_MAX} characters")));
+        }
+        if let Some(description) = patch.description {
+            self.description = description.filter(|d| !d.trim().is_empty());
+        }
+        if self
+            .description
+            .as_ref()
+            .is_some_and(|d| d.chars().count() > DESCRIPTION_MAX)
+        {
+            checks.note(
+                "description",
+                Err(format!("must be at most {DESCRIPTION_MAX} characters")),
+            );
+        }
+        if let Some(tags) = patch.tags {
+            match normalise_tags(tags.unwrap_or_default()) {
+                Ok(tags) => self.tags = tags,
+                Err(e) => checks.note("tags", Err(e)),
+            }
+        }
+        if let Some(link) = patch.link {
+            self.link = link.map(|l| l.trim().to_owned()).filter(|l| !l.is_empty());
+        }
+        if let Some(link) = &self.link {
+            checks.note("link", url_rule(link, false));
+        }
+        if let Some(thumbnail) = patch.thumbnail_url {
+            self.thumbnail_url = thumbnail
+                .map(|t| t.trim().to_owned())
+                .filter(|t| !t.is_empty());
+        }
+        if let Some(thumbnail) = &self.thumbnail_url {
+            checks.note("thumbnail_url", url_rule(thumbnail, true));
+        }
+        checks.finish()?;
+        Ok(self)
+    }
+}
+
+/// Trimmed, lower-case, duplicates dropped, order kept.
+fn normalise_tags(raw: Vec<String>) -> Result<Vec<String>, String> {
+    let mut tags: Vec<String> = Vec::new();
+    for tag in raw {
+        let tag = tag.trim().to_lowercase();
+        if !(1..=TAG_MAX).contains(&tag.chars().count()) {
+            return Err(format!("each tag must be 1 to {TAG_MAX} characters"));
+        }
+        if !tags.contains(&tag) {
+            tags.push(tag);
+        }
+    }
+    if tags.len() > TAGS_MAX {
+        return Err(format!("at most {TAGS_MAX} tags"));
+    }
+    Ok(tags)
+}
+
+fn may_edit(caller: Option<&Caller>, owner: Uuid) -> bool {
+    caller.is_none_or(|c| c.id == owner || c.role.is_admin())
+}
+
+impl PortfolioActor {
+    fn answer<T: 'static>(
+        &self,
+        work: impl AsyncFnOnce(DbPool) -> AppResult<T> + 'static,
+    ) -> ResponseFuture<AppResult<T>> {
+        let pool = self.pool.clone();
+        Box::pin(async move { work(pool).await })
+    }
+}
+
+impl Handler<CreateProject> for PortfolioActor {
+    type Result = ResponseFuture<AppResult<Project>>;
+
+    fn handle(&mut self, msg: CreateProject, _: &mut Context<Self>) -> Self::Result {
+        self.answer(async move |pool| {
+            let blank = Fields {
+                title: String::new(),
+                description: None,
+                tags: Vec::new(),
+                link: None,
+                thumbnail_url: None,
+            };
+            let fields = blank.patched(msg.fields)?;
+            let id = Uuid::now_v7();
+            let mut db = pool.get().await?;
+            let tx = db.transaction().await?;
+            projects::insert(&tx, id, msg.caller.id, &fields.row()).await?;
+            let event = ProjectChanged {
+                project_id: id,
+                user_id: msg.caller.id,
+            };
+            outbox::record(&tx, DomainEvent::ProjectCreated(event)).await?;
+            tx.commit().await?;
+            projects::find(&db, id)
+                .await?
+                .ok_or_else(|| AppError::not_found("project"))
+        })
+    }
+}
+
+impl Handler<GetProject> for PortfolioActor {
+    type Result = ResponseFuture<AppResult<Project>>;
+
+    fn handle(&mut self, msg: GetProject, _: &mut Context<Self>) -> Self::Result {
+        self.answer(async move |pool| {
+            let db = pool.get().await?;
+            projects::find(&db, msg.id)
+                .await?
+                .ok_or_else(|| AppError::not_found("project"))
+        })
+    }
+}
+
+impl Handler<ListProjects> for PortfolioActor {
+    type Result = ResponseFuture<AppResult<Page<Project>>>;
+
+    fn handle(&mut self, msg: ListProjects, _: &mut Context<Self>) -> Self::Result {
+        self.answer(async move |pool| {
+            let db = pool.get().await?;
+            if let Some(owner) = msg.owner
+                && !projects::user_exists(&db, owner).await?
+            {
+                return Err(AppError::not_found("user"));
+            }
+            let (items, total) =
+                projects::list(&db, msg.owner, msg.page.limit(), msg.page.offset()).await?;
+            Ok(Page::new(items, total, msg.page))
+        })
+    }
+}
+
+/// Locks, checks, merges and writes one project; no change writes nothing.
+async fn edit(
+    pool: DbPool,
+    caller: Option<Caller>,
+    id: Uuid,
+    patch: ProjectFields,
+) -> AppResult<Project> {
+    let mut db = pool.get().await?;
+    let tx = db.transaction().await?;
+    let owner = projects::lock_owner(&tx, id)
+        .await?
+        .ok_or_else(|| AppError::not_found("project"))?;
+    if !may_edit(caller.as_ref(), owner) {
+        return Err(AppError::forbidden(
+            "not_your_project",
+            "only the owner or an admin may change this project",
+        ));
+    }
+    let current = projects::find(&tx, id)
+        .await?
+        .ok_or_else(|| AppError::not_found("project"))?;
+    let before = Fields::of(&current);
+    let after = before.clone().patched(patch)?;
+    if after == before {
+        return Ok(current);
+    }
+    projects::update(&tx, id, &after.row()).await?;
+    let event = ProjectChanged {
+        project_id: id,
+        user_id: owner,
+    };
+    outbox::record(&tx, DomainEvent::ProjectUpdated(event)).await?;
+    tx.commit().await?;
+    projects::find(&db, id)
+        .await?
+        .ok_or_else(|| AppError::not_found("project"))
+}
+
+impl Handler<UpdateProject> for PortfolioActor {
+    type Result = ResponseFuture<AppResult<Project>>;
+
+    fn handle(&mut self, msg: UpdateProject, _: &mut Context<Self>) -> Self::Result {
+        self.answer(async move |pool| edit(pool, Some(msg.caller), msg.id, msg.fields).await)
+    }
+}
+
+impl Handler<SetThumbnail> for PortfolioActor {
+    type Result = ResponseFuture<AppResult<Project>>;
+
+    fn handle(&mut self, msg: SetThumbnail, _: &mut Context<Self>) -> Self::Result {
+        let patch = ProjectFields {
+            thumbnail_url: Some(msg.thumbnail_url),
+            ..ProjectFields::default()
+        };
+        self.answer(async move |pool| edit(pool, msg.caller, msg.id, patch).await)
+    }
+}
+
+impl Handler<DeleteProject> for PortfolioActor {
+    type Result = ResponseFuture<AppResult<()>>;
+
+    fn handle(&mut self, msg: DeleteProject, _: &mut Context<Self>) -> Self::Result {
+        self.answer(async move |pool| {
+            let mut db = pool.get().await?;
+            let tx = db.transaction().await?;
+            let owner = projects::lock_owner(&tx, msg.id)
+                .await?
+                .ok_or_else(|| AppError::not_found("project"))?;
+            if !may_edit(Some(&msg.caller), owner) {
+                return Err(AppError::forbidden(
+                    "not_your_project",
+                    "only the owner or an admin may delete this project",
+                ));
+            }
+            projects::delete(&tx, msg.id).await?;
+            outbox::record(
+                &tx,
+                DomainEvent::ProjectDeleted(ProjectDeleted { project_id: msg.id }),
+            )
+            .await?;
+            tx.commit().await?;
+            Ok(())
+        })
+    }
+}
+
+impl Handler<ReindexProjects> for PortfolioActor {
+    type Result = ResponseFuture<AppResult<u64>>;
+
+    fn handle(&mut self, msg: ReindexProjects, _: &mut Context<Self>) -> Self::Result {
+        self.answer(async move |pool| {
+            if !msg.caller.role.is_admin() {
+                return Err(AppError::forbidden(
+                    "admin_required",
+                    "only an admin can reindex",
+                ));
+            }
+            let queued = {
+                let db = pool.get().await?;
+                projects::count(&db).await?
+            };
+            // Streamed in keyset batches, one transaction each, after answering.
+            actix_rt::spawn(async move {
+                if let Err(e) = reemit_all(pool).await {
+                    tracing::error!(error = %e, "reindex stopped; run it again to finish");
+                }
+            });
+            Ok(queued)
+        })
+    }
+}
+
+/// Records `project.updated` for every project, `REINDEX_BATCH` per transaction.
+async fn reemit_all(pool: DbPool) -> AppResult<u64> {
+    let mut after = Uuid::nil();
+    let mut total = 0;
+    loop {
+        let mut db = pool.get().await?;
+        let batch = projects::ids_after(&db, after, REINDEX_BATCH).await?;
+        let Some(&(last, _)) = batch.last() else {
+            tracing::info!(projects = total, "reindex: every project re-emitted");
+            return Ok(total);
+        };
+        let tx = db.transaction().await?;
+        let events = batch
+            .iter()
+            .map(|&(project_id, user_id)| {
+                DomainEvent::ProjectUpdated(ProjectChanged {
+                    project_id,
+                    user_id,
+                })
+            })
+            .collect();
+        outbox::record_many(&tx, events).await?;
+        tx.commit().await?;
+        total += batch.len() as u64;
+        after = last;
+    }
+}

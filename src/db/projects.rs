@@ -1,0 +1,222 @@
+//! SQL of `projects`, read together with the owner's username and display name.
+
+use deadpool_postgres::GenericClient;
+use uuid::Uuid;
+
+use crate::messages::projects::Project;
+
+const COLUMNS: &str = "p.id, p.user_id, u.username, COALESCE(pr.name, u.username), p.title, p.description,
+                       p.tags, p.link, p.thumbnail_url, p.index_version, p.created_at, p.updated_at";
+const FROM: &str = "FROM projects p JOIN users u ON u.id = p.user_id LEFT JOIN profiles pr ON pr.user_id = p.user_id";
+
+fn project_from_row(r: &tokio_postgres::Row) -> Project {
+    Project {
+        id: r.get(0),
+        user_id: r.get(1),
+        username: r.get(2),
+        display_name: r.get(3),
+        title: r.get(4),
+        description: r.get(5),
+        tags: r.get(6),
+        link: r.get(7),
+        thumbnail_url: r.get(8),
+        index_version: r.get(9),
+        created_at: r.get(10),
+        updated_at: r.get(11),
+    }
+}
+
+/// The stored fields of a project write.
+pub struct ProjectRow<'a> {
+    pub title: &'a str,
+    pub description: Option<&'a str>,
+    pub tags: &'a [String],
+    pub link: Option<&'a str>,
+    pub thumbnail_url: Option<&'a str>,
+}
+
+pub async fn insert(
+    db: &impl GenericClient,
+    id: Uuid,
+    user_id: Uuid,
+    p: &ProjectRow<'_>,
+) -> Result<(), tokio_postgres::Error> {
+    db.execute(
+        &db.prepare_cached(
+            "INSERT INTO projects (id, user_id, title, description, tags, link, thumbnail_url)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .await?,
+        &[
+            &id,
+            &user_id,
+            &p.title,
+            &p.description,
+            &p.tags,
+            &p.link,
+            &p.thumbnail_url,
+        ],
+    )
+    .await?;
+    Ok(())
+}
+
+pub async fn find(
+    db: &impl GenericClient,
+    id: Uuid,
+) -> Result<Option<Project>, tokio_postgres::Error> {
+    let sql = format!("SELECT {COLUMNS} {FROM} WHERE p.id = $1");
+    Ok(db
+        .query_opt(&db.prepare_cached(&sql).await?, &[&id])
+        .await?
+        .as_ref()
+        .map(project_from_row))
+}
+
+/// Locks the project row and returns its owner.
+pub async fn lock_owner(
+    db: &impl GenericClient,
+    id: Uuid,
+) -> Result<Option<Uuid>, tokio_postgres::Error> {
+    let row = db
+        .query_opt(
+            &db.prepare_cached("SELECT user_id FROM projects WHERE id = $1 FOR UPDATE")
+                .await?,
+            &[&id],
+        )
+        .await?;
+    Ok(row.map(|r| r.get(0)))
+}
+
+/// Replaces the fields and takes a new index version.
+pub async fn update(
+    db: &impl GenericClient,
+    id: Uuid,
+    p: &ProjectRow<'_>,
+) -> Result<(), tokio_postgres::Error> {
+    db.execute(
+        &db.prepare_cached(
+            "UPDATE projects SET title = $2, description = $3, tags = $4, link = $5, thumbnail_url = $6,
+                 index_version = nextval('project_index_version'), updated_at = now()
+             WHERE id = $1",
+        )
+        .await?,
+        &[&id, &p.title, &p.description, &p.tags, &p.link, &p.thumbnail_url],
+    )
+    .await?;
+    Ok(())
+}
+
+pub async fn delete(db: &impl GenericClient, id: Uuid) -> Result<bool, tokio_postgres::Error> {
+    Ok(db
+        .execute(
+            &db.prepare_cached("DELETE FROM projects WHERE id = $1")
+                .await?,
+            &[&id],
+        )
+        .await?
+        == 1)
+}
+
+/// Deletes every project of a user; returns their ids.
+pub async fn delete_by_owner(
+    db: &impl GenericClient,
+    user_id: Uuid,
+) -> Result<Vec<Uuid>, tokio_postgres::Error> {
+    let rows = db
+        .query(
+            &db.prepare_cached("DELETE FROM projects WHERE user_id = $1 RETURNING id")
+                .await?,
+            &[&user_id],
+        )
+        .await?;
+    Ok(rows.iter().map(|r| r.get(0)).collect())
+}
+
+/// A display-name change: every project of the user gets a new index version.
+/// Returns their ids.
+pub async fn bump_owner_versions(
+    db: &impl GenericClient,
+    user_id: Uuid,
+) -> Result<Vec<Uuid>, tokio_postgres::Error> {
+    let rows = db
+        .query(
+            &db.prepare_cached(
+                "UPDATE projects SET index_version = nextval('project_index_version') WHERE user_id = $1 RETURNING id",
+            )
+            .await?,
+            &[&user_id],
+        )
+        .await?;
+    Ok(rows.iter().map(|r| r.get(0)).collect())
+}
+
+/// A page of projects, newest first, of one owner or of everyone.
+pub async fn list(
+    db: &impl GenericClient,
+    owner: Option<Uuid>,
+    limit: i64,
+    offset: i64,
+) -> Result<(Vec<Project>, u64), tokio_postgres::Error> {
+    let total: i64 = db
+        .query_one(
+            &db.prepare_cached(
+                "SELECT count(*) FROM projects WHERE $1::uuid IS NULL OR user_id = $1",
+            )
+            .await?,
+            &[&owner],
+        )
+        .await?
+        .get(0);
+    let sql = format!(
+        "SELECT {COLUMNS} {FROM} WHERE $1::uuid IS NULL OR p.user_id = $1
+         ORDER BY p.created_at DESC, p.id DESC LIMIT $2 OFFSET $3"
+    );
+    let rows = db
+        .query(&db.prepare_cached(&sql).await?, &[&owner, &limit, &offset])
+        .await?;
+    Ok((
+        rows.iter().map(project_from_row).collect(),
+        u64::try_from(total).unwrap_or(0),
+    ))
+}
+
+/// `(id, user_id)` of up to `limit` projects after `after`, by id (keyset paging).
+pub async fn ids_after(
+    db: &impl GenericClient,
+    after: Uuid,
+    limit: i64,
+) -> Result<Vec<(Uuid, Uuid)>, tokio_postgres::Error> {
+    let rows = db
+        .query(
+            &db.prepare_cached(
+                "SELECT id, user_id FROM projects WHERE id > $1 ORDER BY id LIMIT $2",
+            )
+            .await?,
+            &[&after, &limit],
+        )
+        .await?;
+    Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
+}
+
+pub async fn count(db: &impl GenericClient) -> Result<u64, tokio_postgres::Error> {
+    let n: i64 = db
+        .query_one("SELECT count(*) FROM projects", &[])
+        .await?
+        .get(0);
+    Ok(u64::try_from(n).unwrap_or(0))
+}
+
+pub async fn user_exists(
+    db: &impl GenericClient,
+    user_id: Uuid,
+) -> Result<bool, tokio_postgres::Error> {
+    let row = db
+        .query_one(
+            &db.prepare_cached("SELECT EXISTS (SELECT 1 FROM users WHERE id = $1)")
+                .await?,
+            &[&user_id],
+        )
+        .await?;
+    Ok(row.get(0))
+}

@@ -1,0 +1,189 @@
+//! SPEC §5: portfolio projects.
+
+use actix_web::{HttpResponse, web};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::actors::WorkerActors;
+use crate::error::{AppError, AppResult};
+use crate::http::extract::{AuthUser, Pagination};
+use crate::http::problem::Problem;
+use crate::messages::patch::double_option;
+use crate::messages::projects::{
+    CreateProject, DeleteProject, GetProject, ListProjects, Project, ProjectFields,
+    ReindexProjects, SetThumbnail, UpdateProject,
+};
+
+#[derive(Deserialize, ToSchema)]
+pub struct ProjectBody {
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    title: Option<Option<String>>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    description: Option<Option<String>>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<Vec<String>>)]
+    tags: Option<Option<Vec<String>>>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    link: Option<Option<String>>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    thumbnail_url: Option<Option<String>>,
+}
+
+impl ProjectBody {
+    fn into_fields(self) -> AppResult<ProjectFields> {
+        let title = match self.title {
+            Some(None) => return Err(AppError::invalid_field("title", "cannot be cleared")),
+            Some(Some(t)) => Some(t),
+            None => None,
+        };
+        Ok(ProjectFields {
+            title,
+            description: self.description,
+            tags: self.tags,
+            link: self.link,
+            thumbnail_url: self.thumbnail_url,
+        })
+    }
+}
+
+/// Create a project (the caller owns it).
+#[utoipa::path(post, path = "/projects", tag = "projects", security(("bearer" = [])), request_body = ProjectBody,
+    responses((status = 201, body = Project), (status = 400, body = Problem), (status = 401, body = Problem)))]
+pub async fn create(
+    actors: web::Data<WorkerActors>,
+    auth: AuthUser,
+    body: web::Json<ProjectBody>,
+) -> AppResult<HttpResponse> {
+    let fields = body.into_inner().into_fields()?;
+    if fields.title.is_none() {
+        return Err(AppError::invalid_field("title", "is required"));
+    }
+    let project = actors
+        .portfolio
+        .send(CreateProject {
+            caller: auth.caller,
+            fields,
+        })
+        .await??;
+    Ok(HttpResponse::Created().json(project))
+}
+
+#[utoipa::path(get, path = "/projects/{id}", tag = "projects",
+    responses((status = 200, body = Project), (status = 404, body = Problem)))]
+pub async fn get(actors: web::Data<WorkerActors>, id: web::Path<Uuid>) -> AppResult<HttpResponse> {
+    let project = actors
+        .portfolio
+        .send(GetProject {
+            id: id.into_inner(),
+        })
+        .await??;
+    Ok(HttpResponse::Ok().json(project))
+}
+
+/// Every project, newest first.
+#[utoipa::path(get, path = "/projects", tag = "projects",
+    params(("page" = Option<u32>, Query), ("size" = Option<u32>, Query)),
+    responses((status = 200, description = "{items, total, page, size, pages}"), (status = 400, body = Problem)))]
+pub async fn list(actors: web::Data<WorkerActors>, page: Pagination) -> AppResult<HttpResponse> {
+    let projects = actors
+        .portfolio
+        .send(ListProjects {
+            owner: None,
+            page: page.0,
+        })
+        .await??;
+    Ok(HttpResponse::Ok().json(projects))
+}
+
+/// One user's projects, newest first.
+#[utoipa::path(get, path = "/projects/user/{user_id}", tag = "projects",
+    params(("page" = Option<u32>, Query), ("size" = Option<u32>, Query)),
+    responses((status = 200, description = "{items, total, page, size, pages}"), (status = 404, body = Problem)))]
+pub async fn by_user(
+    actors: web::Data<WorkerActors>,
+    user_id: web::Path<Uuid>,
+    page: Pagination,
+) -> AppResult<HttpResponse> {
+    let message = ListProjects {
+        owner: Some(user_id.into_inner()),
+        page: page.0,
+    };
+    Ok(HttpResponse::Ok().json(actors.portfolio.send(message).await??))
+}
+
+/// Partial update by the owner or an admin (absent keeps, `null` clears).
+#[utoipa::path(patch, path = "/projects/{id}", tag = "projects", security(("bearer" = [])), request_body = ProjectBody,
+    responses((status = 200, body = Project), (status = 400, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
+pub async fn update(
+    actors: web::Data<WorkerActors>,
+    auth: AuthUser,
+    id: web::Path<Uuid>,
+    body: web::Json<ProjectBody>,
+) -> AppResult<HttpResponse> {
+    let message = UpdateProject {
+        caller: auth.caller,
+        id: id.into_inner(),
+        fields: body.into_inner().into_fields()?,
+    };
+    Ok(HttpResponse::Ok().json(actors.portfolio.send(message).await??))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct ThumbnailBody {
+    thumbnail_url: Option<String>,
+}
+
+/// Set (or, with `null`, clear) the thumbnail.
+#[utoipa::path(put, path = "/projects/{id}/thumbnail", tag = "projects", security(("bearer" = [])), request_body = ThumbnailBody,
+    responses((status = 200, body = Project), (status = 400, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
+pub async fn set_thumbnail(
+    actors: web::Data<WorkerActors>,
+    auth: AuthUser,
+    id: web::Path<Uuid>,
+    body: web::Json<ThumbnailBody>,
+) -> AppResult<HttpResponse> {
+    let message = SetThumbnail {
+        caller: Some(auth.caller),
+        id: id.into_inner(),
+        thumbnail_url: body.into_inner().thumbnail_url,
+    };
+    Ok(HttpResponse::Ok().json(actors.portfolio.send(message).await??))
+}
+
+#[utoipa::path(delete, path = "/projects/{id}", tag = "projects", security(("bearer" = [])),
+    responses((status = 204), (status = 403, body = Problem), (status = 404, body = Problem)))]
+pub async fn delete(
+    actors: web::Data<WorkerActors>,
+    auth: AuthUser,
+    id: web::Path<Uuid>,
+) -> AppResult<HttpResponse> {
+    let message = DeleteProject {
+        caller: auth.caller,
+        id: id.into_inner(),
+    };
+    actors.portfolio.send(message).await??;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Queued {
+    queued: u64,
+}
+
+/// Re-emit every project so the search index can be rebuilt (admin).
+#[utoipa::path(post, path = "/admin/reindex-projects", tag = "projects", security(("bearer" = [])),
+    responses((status = 202, body = Queued), (status = 403, body = Problem)))]
+pub async fn reindex(actors: web::Data<WorkerActors>, auth: AuthUser) -> AppResult<HttpResponse> {
+    let queued = actors
+        .portfolio
+        .send(ReindexProjects {
+            caller: auth.caller,
+        })
+        .await??;
+    Ok(HttpResponse::Accepted().json(Queued { queued }))
+}
