@@ -11,4 +11,5 @@ pub mod http;
 pub mod jwt;
 pub mod messages;
 pub mod metrics;
+pub mod search;
 pub mod telemetry;

@@ -97,6 +97,27 @@ pub static EVENT_BACKLOG: LazyLock<IntGaugeVec> = LazyLock::new(|| {
     )
 });
 
+pub static SEARCH_LATENCY: LazyLock<HistogramVec> = LazyLock::new(|| {
+    register(
+        HistogramVec::new(
+            HistogramOpts::new("search_duration_seconds", "Search index operations").buckets(vec![
+                0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0,
+            ]),
+            &["operation"],
+        )
+        .expect("valid metric definition"),
+    )
+});
+pub static SEARCH_DOCUMENTS_WRITTEN: LazyLock<prometheus::IntCounter> = LazyLock::new(|| {
+    register(
+        prometheus::IntCounter::new(
+            "search_documents_written_total",
+            "Documents written to or deleted from the index",
+        )
+        .expect("valid metric definition"),
+    )
+});
+
 /// The Prometheus text exposition of every registered metric.
 pub fn render() -> String {
     // Touch the lazies so that a metric appears (at zero) before its first use.
@@ -108,6 +129,8 @@ pub fn render() -> String {
     LazyLock::force(&EVENTS_RETRIED);
     LazyLock::force(&EVENTS_DEAD);
     LazyLock::force(&EVENT_BACKLOG);
+    LazyLock::force(&SEARCH_LATENCY);
+    LazyLock::force(&SEARCH_DOCUMENTS_WRITTEN);
     let mut out = Vec::new();
     if let Err(e) = TextEncoder::new().encode(&REGISTRY.gather(), &mut out) {
         tracing::error!(error = %e, "cannot encode metrics");

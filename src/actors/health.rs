@@ -2,6 +2,7 @@
 //! side never touches the database or the broker itself.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 use std::time::Duration;
 
 use actix::{Actor, Addr, Context, Handler, ResponseFuture, Supervised};
@@ -10,6 +11,7 @@ use crate::actors::bridge::publisher::{AmqpPublisher, IsConnected};
 use crate::db::{DbPool, deliveries, outbox};
 use crate::messages::ops::{CheckReadiness, CheckState, Readiness, RefreshGauges};
 use crate::metrics;
+use crate::search::SearchIndex;
 
 /// How long one readiness probe may take before the dependency counts as down.
 const PROBE_TIMEOUT: Duration = Duration::from_secs(2);
@@ -18,11 +20,20 @@ pub struct HealthActor {
     pool: DbPool,
     /// The RabbitMQ publisher when this process hands events to a broker.
     publisher: Option<Addr<AmqpPublisher>>,
+    search: Arc<dyn SearchIndex>,
 }
 
 impl HealthActor {
-    pub fn new(pool: DbPool, publisher: Option<Addr<AmqpPublisher>>) -> Self {
-        HealthActor { pool, publisher }
+    pub fn new(
+        pool: DbPool,
+        publisher: Option<Addr<AmqpPublisher>>,
+        search: Arc<dyn SearchIndex>,
+    ) -> Self {
+        HealthActor {
+            pool,
+            publisher,
+            search,
+        }
     }
 }
 
@@ -42,6 +53,7 @@ impl Handler<CheckReadiness> for HealthActor {
     fn handle(&mut self, _: CheckReadiness, _: &mut Context<Self>) -> Self::Result {
         let pool = self.pool.clone();
         let publisher = self.publisher.clone();
+        let index = self.search.clone();
         Box::pin(async move {
             let database = tokio::time::timeout(PROBE_TIMEOUT, async {
                 let client = pool.get().await.ok()?;
@@ -57,10 +69,14 @@ impl Handler<CheckReadiness> for HealthActor {
                     .await
                     .is_ok_and(|r| r.unwrap_or(false)),
             };
+            let search = tokio::time::timeout(PROBE_TIMEOUT, index.healthy())
+                .await
+                .unwrap_or(false);
             Readiness {
                 checks: BTreeMap::from([
                     ("database", state(database)),
                     ("event_bus", state(event_bus)),
+                    ("search", state(search)),
                 ]),
             }
         })

@@ -7,10 +7,12 @@ pub mod bridge;
 pub mod dispatcher;
 pub mod hasher;
 pub mod health;
+pub mod indexer;
 pub mod links;
 pub mod outbox;
 pub mod portfolio;
 pub mod profile;
+pub mod search;
 pub mod subscriptions;
 pub mod supervision;
 
@@ -22,6 +24,8 @@ use actix::{Addr, Supervisor};
 use crate::config::{Config, EventBusKind};
 use crate::db::{self, DbPool};
 use crate::jwt::{self, JwtKeys};
+use crate::search::SearchIndex;
+use crate::search::embedded::{Embedded, EmbeddedIndex};
 
 use attendance::AttendanceActor;
 use auth::throttle::LoginThrottle;
@@ -31,9 +35,11 @@ use bridge::publisher::AmqpPublisher;
 use dispatcher::EventDispatcher;
 use hasher::HasherPool;
 use health::HealthActor;
+use indexer::IndexerActor;
 use outbox::{BusHandle, OutboxRelay};
 use portfolio::PortfolioActor;
 use profile::ProfileActor;
+use search::SearchActor;
 use subscriptions::{SPEC_QUEUES, Subscription};
 
 /// The process-wide actors and the state the per-worker actors share.
@@ -46,6 +52,7 @@ pub struct Actors {
     pub relay: Option<Addr<OutboxRelay>>,
     pub auth: Arc<AuthContext>,
     pub keys: Arc<JwtKeys>,
+    pub search_index: Arc<dyn SearchIndex>,
 }
 
 /// Actors started once per HTTP worker thread. They hold no state of their own
@@ -56,6 +63,7 @@ pub struct WorkerActors {
     pub auth: Addr<AuthActor>,
     pub profile: Addr<ProfileActor>,
     pub portfolio: Addr<PortfolioActor>,
+    pub search: Addr<SearchActor>,
 }
 
 impl Actors {
@@ -75,7 +83,21 @@ impl Actors {
             throttle: LoginThrottle::new(config.login_rate_limit),
             refresh_ttl: Duration::from_secs(config.refresh_token_ttl_secs),
         });
+        let search_index = open_search_index(config)?;
         let (relay, publisher) = if config.role.runs_workers() {
+            let mut subscriptions = subscriptions;
+            let (indexer_pool, index) = (pool.clone(), search_index.clone());
+            let indexer = Supervisor::start(move |_| IndexerActor::new(indexer_pool, index));
+            for (queue, binding) in [
+                ("project.events", "project.*"),
+                ("profile.events", "profile.*"),
+            ] {
+                subscriptions.push(Subscription {
+                    queue: queue.to_owned(),
+                    bindings: vec![binding.to_owned()],
+                    consumer: indexer.clone().recipient(),
+                });
+            }
             let (relay, publisher) = start_events(config, pool.clone(), subscriptions)?;
             (Some(relay), publisher)
         } else {
@@ -84,13 +106,15 @@ impl Actors {
         let attendance_pool = pool.clone();
         let batch = config.checkin_batch_max;
         let attendance = Supervisor::start(move |_| AttendanceActor::new(attendance_pool, batch));
-        let health = Supervisor::start(move |_| HealthActor::new(pool, publisher));
+        let health_index = search_index.clone();
+        let health = Supervisor::start(move |_| HealthActor::new(pool, publisher, health_index));
         Ok(Actors {
             health,
             attendance,
             relay,
             auth,
             keys,
+            search_index,
         })
     }
 
@@ -98,7 +122,9 @@ impl Actors {
     pub fn start_worker_actors(&self) -> WorkerActors {
         let auth = self.auth.clone();
         let (pool_a, pool_b) = (self.auth.pool.clone(), self.auth.pool.clone());
+        let index = self.search_index.clone();
         WorkerActors {
+            search: Supervisor::start(move |_| SearchActor::new(index)),
             auth: Supervisor::start(move |_| AuthActor::new(auth)),
             profile: Supervisor::start(move |_| ProfileActor::new(pool_a)),
             portfolio: Supervisor::start(move |_| PortfolioActor::new(pool_b)),
@@ -157,4 +183,12 @@ fn queue_table(subscriptions: &[Subscription]) -> Vec<(String, Vec<String>)> {
         }
     }
     queues
+}
+
+/// The embedded index under `DATA_DIR/search`; writable where the indexer runs.
+fn open_search_index(config: &Config) -> std::io::Result<Arc<dyn SearchIndex>> {
+    let dir = config.data_dir.join("search");
+    let index =
+        EmbeddedIndex::open(&dir, config.role.runs_workers()).map_err(std::io::Error::other)?;
+    Ok(Arc::new(Embedded(index)))
 }

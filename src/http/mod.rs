@@ -11,4 +11,5 @@ pub mod profiles;
 pub mod projects;
 pub mod request_context;
 pub mod routes;
+pub mod search;
 pub mod users;

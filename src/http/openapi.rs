@@ -5,7 +5,7 @@ use utoipa::OpenApi;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa_swagger_ui::SwaggerUi;
 
-use crate::http::{attendance, auth, ops, problem, profiles, projects, users};
+use crate::http::{attendance, auth, ops, problem, profiles, projects, search, users};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -18,6 +18,7 @@ use crate::http::{attendance, auth, ops, problem, profiles, projects, users};
         profiles::me, profiles::update, profiles::public,
         projects::create, projects::get, projects::list, projects::by_user, projects::update,
         projects::set_thumbnail, projects::delete, projects::reindex,
+        search::search, search::suggest,
     ),
     components(schemas(problem::Problem)),
     modifiers(&BearerAuth),

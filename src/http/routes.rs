@@ -4,7 +4,7 @@
 use actix_web::web::{self, ServiceConfig, delete, get, patch, post, put, resource};
 
 use crate::config::Role;
-use crate::http::{attendance, auth, openapi, ops, problem, profiles, projects, users};
+use crate::http::{attendance, auth, openapi, ops, problem, profiles, projects, search, users};
 
 /// Largest accepted JSON body (SPEC §0).
 pub const JSON_LIMIT: usize = 64 * 1024;
@@ -81,6 +81,8 @@ fn api(cfg: &mut ServiceConfig) {
         )
         .service(resource("/projects/{id}/thumbnail").route(put().to(projects::set_thumbnail)))
         .service(resource("/admin/reindex-projects").route(post().to(projects::reindex)))
+        .service(resource("/search").route(get().to(search::search)))
+        .service(resource("/search/suggest").route(get().to(search::suggest)))
         .service(resource("/checkins").route(post().to(attendance::check_in)))
         .service(resource("/attendance/{event_id}").route(get().to(attendance::list)))
         .service(

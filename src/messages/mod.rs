@@ -10,4 +10,5 @@ pub mod page;
 pub mod patch;
 pub mod profiles;
 pub mod projects;
+pub mod search;
 pub mod users;

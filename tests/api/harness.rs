@@ -19,6 +19,7 @@ pub const PASSWORD: &str = "correct horse 1";
 
 pub struct TestApp {
     pub pool: troupe::db::DbPool,
+    pub search_index: std::sync::Arc<dyn troupe::search::SearchIndex>,
     pub address: String,
     pub data_path: std::path::PathBuf,
     pub db_name: String,
@@ -95,9 +96,11 @@ async fn start(
         .expect("the app starts");
     let address = format!("http://127.0.0.1:{}", app.port());
     let pool = app.pool();
+    let search_index = app.actors().search_index.clone();
     actix_rt::spawn(app.run_until_stopped());
     TestApp {
         pool,
+        search_index,
         address,
         data_path: data_dir.path().to_path_buf(),
         db_name: db_name.to_owned(),

@@ -9,6 +9,7 @@ mod harness;
 mod operations;
 mod profiles;
 mod projects;
+mod search;
 mod tcp_proxy;
 mod tokens;
 mod users;

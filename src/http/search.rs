@@ -1,0 +1,96 @@
+//! SPEC §7: search and suggestions (anyone).
+
+use actix_web::{HttpResponse, web};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::actors::WorkerActors;
+use crate::error::{AppError, AppResult};
+use crate::http::extract::Pagination;
+use crate::http::problem::Problem;
+use crate::messages::search::{SearchPage, SearchProjects, Suggest, Suggestion};
+
+const QUERY_MAX: usize = 200;
+const TAGS_MAX: usize = 20;
+
+#[derive(Deserialize, utoipa::IntoParams)]
+pub struct SearchQuery {
+    /// Words matched against title, display name and description.
+    query: Option<String>,
+    /// Comma-separated; a project needs at least one of them.
+    tags: Option<String>,
+}
+
+/// Search projects: score desc, then most recently updated.
+#[utoipa::path(get, path = "/search", tag = "search",
+    params(SearchQuery, ("page" = Option<u32>, Query), ("size" = Option<u32>, Query)),
+    responses((status = 200, body = SearchPage), (status = 400, body = Problem),
+              (status = 503, body = Problem, description = "search_unavailable")))]
+pub async fn search(
+    actors: web::Data<WorkerActors>,
+    page: Pagination,
+    q: web::Query<SearchQuery>,
+) -> AppResult<HttpResponse> {
+    let SearchQuery { query, tags } = q.into_inner();
+    let query = query.map(|q| q.trim().to_owned()).filter(|q| !q.is_empty());
+    if query
+        .as_ref()
+        .is_some_and(|q| q.chars().count() > QUERY_MAX)
+    {
+        return Err(AppError::invalid_field(
+            "query",
+            format!("must be at most {QUERY_MAX} characters"),
+        ));
+    }
+    let mut wanted: Vec<String> = Vec::new();
+    for tag in tags.as_deref().unwrap_or("").split(',') {
+        let tag = tag.trim().to_lowercase();
+        if !tag.is_empty() && !wanted.contains(&tag) {
+            wanted.push(tag);
+        }
+    }
+    if wanted.len() > TAGS_MAX {
+        return Err(AppError::invalid_field(
+            "tags",
+            format!("at most {TAGS_MAX} tags"),
+        ));
+    }
+    let results = actors
+        .search
+        .send(SearchProjects {
+            query,
+            tags: wanted,
+            page: page.0,
+        })
+        .await??;
+    Ok(HttpResponse::Ok().json(results))
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+pub struct SuggestQuery {
+    /// The prefix typed so far.
+    query: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Suggestions {
+    suggestions: Vec<Suggestion>,
+}
+
+/// Up to five titles and tags starting with (a word starting with) the prefix.
+#[utoipa::path(get, path = "/search/suggest", tag = "search", params(SuggestQuery),
+    responses((status = 200, body = Suggestions), (status = 400, body = Problem), (status = 503, body = Problem)))]
+pub async fn suggest(
+    actors: web::Data<WorkerActors>,
+    q: web::Query<SuggestQuery>,
+) -> AppResult<HttpResponse> {
+    let prefix = q.into_inner().query.unwrap_or_default();
+    if prefix.chars().count() > QUERY_MAX {
+        return Err(AppError::invalid_field(
+            "query",
+            format!("must be at most {QUERY_MAX} characters"),
+        ));
+    }
+    let suggestions = actors.search.send(Suggest { prefix }).await??;
+    Ok(HttpResponse::Ok().json(Suggestions { suggestions }))
+}

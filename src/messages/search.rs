@@ -1,0 +1,59 @@
+//! Project search (SPEC §7).
+
+use actix::Message;
+use serde::Serialize;
+use time::OffsetDateTime;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::error::AppResult;
+use crate::messages::page::PageRequest;
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct SearchHit {
+    pub project_id: Uuid,
+    pub user_id: Uuid,
+    pub title: String,
+    pub description: Option<String>,
+    pub tags: Vec<String>,
+    /// The owner's display name (profile name, else username).
+    pub username: String,
+    pub thumbnail_url: Option<String>,
+    pub score: f32,
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub updated_at: OffsetDateTime,
+}
+
+/// `{results, total, page, size, pages}` (the seed's keys).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct SearchPage {
+    pub results: Vec<SearchHit>,
+    pub total: u64,
+    pub page: u32,
+    pub size: u32,
+    pub pages: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct Suggestion {
+    pub text: String,
+    /// `title` or `tag`.
+    pub kind: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub project_id: Option<Uuid>,
+}
+
+#[derive(Debug, Message)]
+#[rtype(result = "AppResult<SearchPage>")]
+pub struct SearchProjects {
+    pub query: Option<String>,
+    pub tags: Vec<String>,
+    pub page: PageRequest,
+}
+
+#[derive(Debug, Message)]
+#[rtype(result = "AppResult<Vec<Suggestion>>")]
+pub struct Suggest {
+    pub prefix: String,
+}

@@ -1,0 +1,271 @@
+//! The embedded search index: tantivy under `DATA_DIR/search`. One process writes
+//! (the one running the `IndexerActor`); others open it read-only and pick up each
+//! commit within about half a second (tantivy watches `meta.json`).
+
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+use tantivy::directory::MmapDirectory;
+use tantivy::schema::{FAST, Field, INDEXED, STORED, STRING, Schema, TEXT, Value};
+use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use super::embedded_query;
+use super::{IndexChanges, SearchDoc, SearchError, SearchIndex, SearchRequest, SearchResults};
+use crate::messages::search::{SearchHit, Suggestion};
+
+/// Memory for the writer's indexing buffer.
+const WRITER_HEAP: usize = 50_000_000;
+
+#[derive(Clone, Copy)]
+pub(super) struct Fields {
+    pub id: Field,
+    pub user_id: Field,
+    pub title: Field,
+    pub description: Field,
+    pub display_name: Field,
+    pub tags: Field,
+    pub thumbnail_url: Field,
+    pub index_version: Field,
+    pub created_at: Field,
+    pub updated_at: Field,
+}
+
+fn schema() -> (Schema, Fields) {
+    let mut b = Schema::builder();
+    let fields = Fields {
+        id: b.add_text_field("id", STRING | STORED),
+        user_id: b.add_text_field("user_id", STRING | STORED),
+        title: b.add_text_field("title", TEXT | STORED),
+        description: b.add_text_field("description", TEXT | STORED),
+        display_name: b.add_text_field("display_name", TEXT | STORED),
+        tags: b.add_text_field("tags", STRING | STORED),
+        thumbnail_url: b.add_text_field("thumbnail_url", STORED),
+        index_version: b.add_i64_field("index_version", INDEXED | FAST | STORED),
+        created_at: b.add_i64_field("created_at", FAST | STORED),
+        updated_at: b.add_i64_field("updated_at", FAST | STORED),
+    };
+    (b.build(), fields)
+}
+
+pub struct EmbeddedIndex {
+    reader: IndexReader,
+    writer: Option<Mutex<IndexWriter>>,
+    fields: Fields,
+}
+
+fn err(e: impl std::fmt::Display) -> SearchError {
+    SearchError(e.to_string())
+}
+
+impl EmbeddedIndex {
+    /// Opens (creating if needed) the index in `dir`; `writable` takes tantivy's
+    /// single-writer lock, which fails while another process holds it.
+    pub fn open(dir: &Path, writable: bool) -> Result<Arc<Self>, SearchError> {
+        std::fs::create_dir_all(dir).map_err(err)?;
+        let (schema, fields) = schema();
+        let directory = MmapDirectory::open(dir).map_err(err)?;
+        let index = Index::open_or_create(directory, schema).map_err(err)?;
+        let writer = if writable {
+            Some(Mutex::new(index.writer(WRITER_HEAP).map_err(|e| {
+                SearchError(format!(
+                    "cannot take the search index writer in {} ({e}); another process writes it",
+                    dir.display()
+                ))
+            })?))
+        } else {
+            None
+        };
+        // The writer reloads right after each commit; read-only processes poll.
+        let policy = if writable {
+            ReloadPolicy::Manual
+        } else {
+            ReloadPolicy::OnCommitWithDelay
+        };
+        let reader = index
+            .reader_builder()
+            .reload_policy(policy)
+            .try_into()
+            .map_err(err)?;
+        Ok(Arc::new(EmbeddedIndex {
+            reader,
+            writer,
+            fields,
+        }))
+    }
+
+    fn writer(&self) -> Result<std::sync::MutexGuard<'_, IndexWriter>, SearchError> {
+        let writer = self
+            .writer
+            .as_ref()
+            .ok_or_else(|| SearchError("this process opened the search index read-only".into()))?;
+        Ok(writer.lock().unwrap_or_else(|p| p.into_inner()))
+    }
+
+    /// The indexed version of a project, if it is indexed.
+    fn indexed_version(
+        &self,
+        searcher: &tantivy::Searcher,
+        id: Uuid,
+    ) -> Result<Option<i64>, SearchError> {
+        let term = Term::from_field_text(self.fields.id, &id.to_string());
+        let query = tantivy::query::TermQuery::new(term, tantivy::schema::IndexRecordOption::Basic);
+        let top = searcher
+            .search(
+                &query,
+                &tantivy::collector::TopDocs::with_limit(1).order_by_score(),
+            )
+            .map_err(err)?;
+        let Some((_, address)) = top.first() else {
+            return Ok(None);
+        };
+        let doc: TantivyDocument = searcher.doc(*address).map_err(err)?;
+        Ok(doc
+            .get_first(self.fields.index_version)
+            .and_then(|v| v.as_i64()))
+    }
+
+    fn apply_blocking(&self, changes: IndexChanges) -> Result<(), SearchError> {
+        let mut writer = self.writer()?;
+        let searcher = self.reader.searcher();
+        // Within a batch the highest version of a project wins.
+        let mut latest: std::collections::HashMap<Uuid, SearchDoc> =
+            std::collections::HashMap::new();
+        for doc in changes.upserts {
+            if latest
+                .get(&doc.project_id)
+                .is_none_or(|d| d.index_version < doc.index_version)
+            {
+                latest.insert(doc.project_id, doc);
+            }
+        }
+        for doc in latest.into_values() {
+            if self
+                .indexed_version(&searcher, doc.project_id)?
+                .is_some_and(|indexed| indexed >= doc.index_version)
+            {
+                continue; // a stale write never replaces a newer one
+            }
+            writer.delete_term(Term::from_field_text(
+                self.fields.id,
+                &doc.project_id.to_string(),
+            ));
+            writer.add_document(self.document(&doc)).map_err(err)?;
+        }
+        for id in changes.deletes {
+            writer.delete_term(Term::from_field_text(self.fields.id, &id.to_string()));
+        }
+        writer.commit().map_err(err)?;
+        self.reader.reload().map_err(err)
+    }
+
+    fn document(&self, d: &SearchDoc) -> TantivyDocument {
+        let f = &self.fields;
+        let mut doc = TantivyDocument::default();
+        doc.add_text(f.id, d.project_id.to_string());
+        doc.add_text(f.user_id, d.user_id.to_string());
+        doc.add_text(f.title, &d.title);
+        if let Some(description) = &d.description {
+            doc.add_text(f.description, description);
+        }
+        doc.add_text(f.display_name, &d.display_name);
+        for tag in &d.tags {
+            doc.add_text(f.tags, tag);
+        }
+        if let Some(url) = &d.thumbnail_url {
+            doc.add_text(f.thumbnail_url, url);
+        }
+        doc.add_i64(f.index_version, d.index_version);
+        doc.add_i64(f.created_at, micros(d.created_at));
+        doc.add_i64(f.updated_at, micros(d.updated_at));
+        doc
+    }
+
+    pub(super) fn hit(&self, doc: &TantivyDocument, score: f32) -> Option<SearchHit> {
+        let f = &self.fields;
+        let text = |field| {
+            doc.get_first(field)
+                .and_then(|v| v.as_str())
+                .map(str::to_owned)
+        };
+        Some(SearchHit {
+            project_id: text(f.id)?.parse().ok()?,
+            user_id: text(f.user_id)?.parse().ok()?,
+            title: text(f.title)?,
+            description: text(f.description),
+            tags: doc
+                .get_all(f.tags)
+                .filter_map(|v| v.as_str().map(str::to_owned))
+                .collect(),
+            username: text(f.display_name)?,
+            thumbnail_url: text(f.thumbnail_url),
+            score,
+            updated_at: from_micros(doc.get_first(f.updated_at).and_then(|v| v.as_i64())?)?,
+        })
+    }
+
+    pub(super) fn fields(&self) -> Fields {
+        self.fields
+    }
+
+    pub(super) fn searcher(&self) -> tantivy::Searcher {
+        self.reader.searcher()
+    }
+}
+
+pub(super) fn micros(t: OffsetDateTime) -> i64 {
+    i64::try_from(t.unix_timestamp_nanos() / 1000).unwrap_or(i64::MAX)
+}
+
+fn from_micros(us: i64) -> Option<OffsetDateTime> {
+    OffsetDateTime::from_unix_timestamp_nanos(i128::from(us) * 1000).ok()
+}
+
+/// Runs blocking index work off the async threads.
+async fn blocking<T: Send + 'static>(
+    index: &Arc<EmbeddedIndex>,
+    work: impl FnOnce(&EmbeddedIndex) -> Result<T, SearchError> + Send + 'static,
+) -> Result<T, SearchError> {
+    let index = index.clone();
+    tokio::task::spawn_blocking(move || work(&index))
+        .await
+        .map_err(|e| SearchError(format!("search task failed: {e}")))?
+}
+
+/// The trait is implemented on the `Arc` so work can move to blocking threads.
+pub struct Embedded(pub Arc<EmbeddedIndex>);
+
+#[async_trait::async_trait]
+impl SearchIndex for Embedded {
+    async fn apply(&self, changes: IndexChanges) -> Result<(), SearchError> {
+        blocking(&self.0, move |i| i.apply_blocking(changes)).await
+    }
+
+    async fn search(&self, request: SearchRequest) -> Result<SearchResults, SearchError> {
+        blocking(&self.0, move |i| embedded_query::search(i, &request)).await
+    }
+
+    async fn suggest(&self, prefix: String) -> Result<Vec<Suggestion>, SearchError> {
+        blocking(&self.0, move |i| embedded_query::suggest(i, &prefix)).await
+    }
+
+    async fn clear(&self) -> Result<(), SearchError> {
+        blocking(&self.0, |i| {
+            let mut writer = i.writer()?;
+            writer.delete_all_documents().map_err(err)?;
+            writer.commit().map_err(err)?;
+            i.reader.reload().map_err(err)
+        })
+        .await
+    }
+
+    async fn healthy(&self) -> bool {
+        blocking(&self.0, |i| {
+            i.reader.searcher();
+            Ok(())
+        })
+        .await
+        .is_ok()
+    }
+}

@@ -1,0 +1,187 @@
+//! Queries on the embedded index, as SPEC §7 describes them: the query's words
+//! against title (boost 3), display name (2) and description (1), one typo allowed
+//! in words of 5+ letters, any-of tag filter, score then `updated_at` descending.
+
+use tantivy::collector::{Count, TopDocs};
+use tantivy::query::{
+    AllQuery, BooleanQuery, BoostQuery, FuzzyTermQuery, Occur, Query, RegexQuery, TermQuery,
+};
+use tantivy::schema::IndexRecordOption;
+use tantivy::{DocId, Order, Score, SegmentReader, TantivyDocument, Term};
+
+use super::embedded::EmbeddedIndex;
+use super::{SearchError, SearchRequest, SearchResults};
+use crate::messages::search::Suggestion;
+
+const MAX_WORDS: usize = 16;
+const TYPO_MIN_LETTERS: usize = 5;
+const SUGGESTIONS: usize = 5;
+/// Candidate documents looked at per suggestion kind.
+const SUGGEST_CANDIDATES: usize = 50;
+
+fn err(e: impl std::fmt::Display) -> SearchError {
+    SearchError(e.to_string())
+}
+
+/// Lower-case words as the index's default tokenizer cuts them.
+pub(super) fn words(text: &str) -> Vec<String> {
+    text.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+        .take(MAX_WORDS)
+        .collect()
+}
+
+fn boxed(q: impl Query + 'static) -> Box<dyn Query> {
+    Box::new(q)
+}
+
+pub(super) fn search(
+    index: &EmbeddedIndex,
+    req: &SearchRequest,
+) -> Result<SearchResults, SearchError> {
+    let f = index.fields();
+    let searcher = index.searcher();
+    let words = req.query.as_deref().map(words).unwrap_or_default();
+    let offset = usize::try_from(req.page.offset()).unwrap_or(usize::MAX);
+    let limit = req.page.size as usize;
+
+    let top: Vec<(Score, tantivy::DocAddress)>;
+    let total: usize;
+    if words.is_empty() && req.tags.is_empty() {
+        let newest = TopDocs::with_limit(limit)
+            .and_offset(offset)
+            .order_by_fast_field::<i64>("created_at", Order::Desc);
+        let (count, docs) = searcher.search(&AllQuery, &(Count, newest)).map_err(err)?;
+        total = count;
+        top = docs
+            .into_iter()
+            .map(|(_, address)| (0.0, address))
+            .collect();
+    } else {
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        if !words.is_empty() {
+            let mut any_word = Vec::new();
+            for word in &words {
+                for (field, boost) in [(f.title, 3.0), (f.display_name, 2.0), (f.description, 1.0)]
+                {
+                    let term = Term::from_field_text(field, word);
+                    let exact = TermQuery::new(term.clone(), IndexRecordOption::WithFreqs);
+                    any_word.push((Occur::Should, boxed(BoostQuery::new(boxed(exact), boost))));
+                    if word.chars().count() >= TYPO_MIN_LETTERS {
+                        // Constant-scored, below an exact hit of the same field.
+                        let typo = FuzzyTermQuery::new(term, 1, true);
+                        any_word.push((
+                            Occur::Should,
+                            boxed(BoostQuery::new(boxed(typo), boost * 0.5)),
+                        ));
+                    }
+                }
+            }
+            clauses.push((Occur::Must, boxed(BooleanQuery::new(any_word))));
+        }
+        if !req.tags.is_empty() {
+            let any_tag = req
+                .tags
+                .iter()
+                .map(|t| {
+                    let term = Term::from_field_text(f.tags, t);
+                    (
+                        Occur::Should,
+                        boxed(TermQuery::new(term, IndexRecordOption::Basic)),
+                    )
+                })
+                .collect();
+            clauses.push((Occur::Must, boxed(BooleanQuery::new(any_tag))));
+        }
+        let by_score_then_recency = TopDocs::with_limit(limit).and_offset(offset).tweak_score(
+            move |segment: &SegmentReader| {
+                let updated = segment
+                    .fast_fields()
+                    .i64("updated_at")
+                    .ok()
+                    .map(|c| c.first_or_default_col(0));
+                move |doc: DocId, score: Score| {
+                    (score, updated.as_ref().map_or(0, |c| c.get_val(doc)))
+                }
+            },
+        );
+        let (count, docs) = searcher
+            .search(&BooleanQuery::new(clauses), &(Count, by_score_then_recency))
+            .map_err(err)?;
+        total = count;
+        top = docs
+            .into_iter()
+            .map(|((score, _), address)| (score, address))
+            .collect();
+    }
+
+    let mut hits = Vec::with_capacity(top.len());
+    for (score, address) in top {
+        let doc: TantivyDocument = searcher.doc(address).map_err(err)?;
+        if let Some(hit) = index.hit(&doc, score) {
+            hits.push(hit);
+        }
+    }
+    Ok(SearchResults {
+        hits,
+        total: total as u64,
+    })
+}
+
+/// Titles and tags with a word starting with `prefix`; those that start with it
+/// come first, titles before tags, no duplicates, at most five.
+pub(super) fn suggest(index: &EmbeddedIndex, prefix: &str) -> Result<Vec<Suggestion>, SearchError> {
+    let Some(prefix) = words(prefix).into_iter().next_back() else {
+        return Ok(Vec::new());
+    };
+    let f = index.fields();
+    let searcher = index.searcher();
+    // `prefix` is alphanumeric (from `words`), so it needs no regex escaping.
+    let pattern = format!("{prefix}.*");
+    let mut ranked: Vec<(u8, Suggestion)> = Vec::new();
+    for (field, kind) in [(f.title, "title"), (f.tags, "tag")] {
+        let query = RegexQuery::from_pattern(&pattern, field).map_err(err)?;
+        let newest = TopDocs::with_limit(SUGGEST_CANDIDATES)
+            .order_by_fast_field::<i64>("updated_at", Order::Desc);
+        for (_, address) in searcher.search(&query, &newest).map_err(err)? {
+            let doc: TantivyDocument = searcher.doc(address).map_err(err)?;
+            let Some(hit) = index.hit(&doc, 0.0) else {
+                continue;
+            };
+            let texts = if kind == "title" {
+                vec![hit.title.clone()]
+            } else {
+                hit.tags.clone()
+            };
+            for text in texts {
+                let lower = text.to_lowercase();
+                let rank = if lower.starts_with(&prefix) {
+                    0
+                } else if words(&lower).iter().any(|w| w.starts_with(&prefix)) {
+                    1
+                } else {
+                    continue;
+                };
+                let project_id = (kind == "title").then_some(hit.project_id);
+                ranked.push((
+                    rank,
+                    Suggestion {
+                        text,
+                        kind,
+                        project_id,
+                    },
+                ));
+            }
+        }
+    }
+    // Stable: within a rank, titles before tags and newer before older.
+    ranked.sort_by_key(|(rank, _)| *rank);
+    let mut seen = std::collections::HashSet::new();
+    Ok(ranked
+        .into_iter()
+        .map(|(_, s)| s)
+        .filter(|s| seen.insert(s.text.to_lowercase()))
+        .take(SUGGESTIONS)
+        .collect())
+}
