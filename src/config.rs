@@ -238,6 +238,27 @@ impl Config {
         if !(rabbitmq_url.starts_with("amqp://") || rabbitmq_url.starts_with("amqps://")) {
             return Err(vars.bad("RABBITMQ_URL", "must start with amqp:// or amqps://"));
         }
+        // The Elasticsearch adapter is not part of this build yet; refusing the
+        // setting beats silently searching somewhere else than the operator asked.
+        match vars
+            .optional("SEARCH_BACKEND")
+            .map(|v| v.to_ascii_lowercase())
+            .as_deref()
+        {
+            None | Some("embedded") => {}
+            Some("elasticsearch") => {
+                return Err(vars.bad(
+                    "SEARCH_BACKEND",
+                    "elasticsearch is not available in this build yet; use embedded (the default)",
+                ));
+            }
+            Some(other) => {
+                return Err(vars.bad(
+                    "SEARCH_BACKEND",
+                    &format!("{other:?} is not one of embedded, elasticsearch"),
+                ));
+            }
+        }
         let checkin_batch_max: usize = vars.parse("CHECKIN_BATCH_MAX", 64)?;
         if !(1..=1000).contains(&checkin_batch_max) {
             return Err(vars.bad("CHECKIN_BATCH_MAX", "must be from 1 to 1000"));
@@ -434,6 +455,18 @@ mod tests {
         assert!(!format!("{c:?}").contains("s3cret-pass"));
         let c = config(&[("JWT_SECRET", "0123456789abcdef0123456789abcdef")]).unwrap();
         assert!(!format!("{c:?}").contains("0123456789abcdef"));
+    }
+
+    #[test]
+    fn search_backend_is_embedded_and_elasticsearch_is_refused_with_a_reason() {
+        assert!(config(&[("SEARCH_BACKEND", "embedded")]).is_ok());
+        let err = config(&[("SEARCH_BACKEND", "elasticsearch")]).unwrap_err();
+        assert_eq!(err.setting, "SEARCH_BACKEND");
+        assert!(err.problem.contains("not available"), "{}", err.problem);
+        assert_eq!(
+            config(&[("SEARCH_BACKEND", "solr")]).unwrap_err().setting,
+            "SEARCH_BACKEND"
+        );
     }
 
     #[test]

@@ -23,6 +23,8 @@ enum Command {
     Serve,
     /// Create the database if it is missing and apply pending migrations.
     Migrate,
+    /// Rebuild the search index from PostgreSQL (stop the index-writing process first).
+    Reindex,
     /// Manage users from the command line.
     #[command(subcommand)]
     User(UserCommand),
@@ -56,6 +58,7 @@ fn main() -> ExitCode {
         match cli.command.unwrap_or(Command::Serve) {
             Command::Serve => app::serve(config).await,
             Command::Migrate => db::migrate_only(&config).await.map_err(Into::into),
+            Command::Reindex => commands::reindex(&config).await.map_err(Into::into),
             Command::User(UserCommand::Create {
                 username,
                 role,

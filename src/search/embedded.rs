@@ -214,6 +214,40 @@ impl EmbeddedIndex {
     }
 }
 
+/// A full rebuild: every document is deleted and re-added under one commit, so
+/// readers switch from the old index to the complete new one at once.
+pub struct Rebuild<'a> {
+    index: &'a EmbeddedIndex,
+    writer: std::sync::MutexGuard<'a, IndexWriter>,
+}
+
+impl EmbeddedIndex {
+    pub fn rebuild(&self) -> Result<Rebuild<'_>, SearchError> {
+        let writer = self.writer()?;
+        writer.delete_all_documents().map_err(err)?;
+        Ok(Rebuild {
+            index: self,
+            writer,
+        })
+    }
+}
+
+impl Rebuild<'_> {
+    pub fn add(&mut self, docs: &[SearchDoc]) -> Result<(), SearchError> {
+        for doc in docs {
+            self.writer
+                .add_document(self.index.document(doc))
+                .map_err(err)?;
+        }
+        Ok(())
+    }
+
+    pub fn commit(mut self) -> Result<(), SearchError> {
+        self.writer.commit().map_err(err)?;
+        self.index.reader.reload().map_err(err)
+    }
+}
+
 pub(super) fn micros(t: OffsetDateTime) -> i64 {
     i64::try_from(t.unix_timestamp_nanos() / 1000).unwrap_or(i64::MAX)
 }

@@ -413,3 +413,63 @@ async fn the_indexer_converges_on_the_database_under_a_shuffled_duplicated_event
     assert_eq!(indexed.len(), 28, "40 minus the 12 deleted");
     assert_eq!(indexed, expected, "the index equals the database");
 }
+
+#[actix_web::test]
+async fn troupe_reindex_rebuilds_the_index_an_api_process_reads() {
+    let app = crate::harness::spawn_app_with(&[("ROLE", "api")]).await;
+    let u = app.user("cli_reader").await;
+    for i in 0..3 {
+        create(&app, &u, json!({"title": format!("rebuilt {i}")})).await;
+    }
+    assert_eq!(
+        search(&app, "query=rebuilt").await["total"],
+        0,
+        "an api process does not index"
+    );
+
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_troupe"))
+        .arg("reindex")
+        .env(
+            "DATABASE_URL",
+            format!("postgres://postgres@127.0.0.1:5432/{}", app.db_name),
+        )
+        .env("DATA_DIR", &app.data_path)
+        .env("APP_ENV", "test")
+        .output()
+        .expect("troupe runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("reindexed 3 projects"));
+    // The read-only reader notices the other process's commit by itself.
+    assert!(
+        wait_for(Duration::from_secs(5), || async {
+            search(&app, "query=rebuilt").await["total"] == 3
+        })
+        .await
+    );
+}
+
+#[actix_web::test]
+async fn troupe_reindex_refuses_while_another_process_writes_the_index() {
+    let app = spawn_app().await;
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_troupe"))
+        .arg("reindex")
+        .env(
+            "DATABASE_URL",
+            format!("postgres://postgres@127.0.0.1:5432/{}", app.db_name),
+        )
+        .env("DATA_DIR", &app.data_path)
+        .env("APP_ENV", "test")
+        .output()
+        .expect("troupe runs");
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        format!("{stdout}{stderr}").contains("POST /admin/reindex-projects"),
+        "the refusal says what to do instead: {stdout}{stderr}"
+    );
+}
