@@ -7,9 +7,11 @@ use crate::actors::auth::AuthContext;
 use crate::actors::auth::throttle::LoginThrottle;
 use crate::actors::hasher::HasherPool;
 use crate::config::Config;
+use crate::config::SearchBackend;
 use crate::db::projects;
 use crate::jwt::{self, JwtKeys};
 use crate::messages::auth::{NewAccount, Role};
+use crate::search::elastic::ElasticIndex;
 use crate::search::embedded::EmbeddedIndex;
 use crate::{db, error::AppError};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -61,16 +63,13 @@ pub async fn create_user(
     }
 }
 
-/// `troupe reindex`: rebuilds the embedded search index from PostgreSQL with a
-/// progress bar. It needs the index writer, so the process that normally writes it
-/// (ROLE all or worker) must be stopped; while it runs, use
+/// `troupe reindex`: rebuilds the search index from PostgreSQL with a progress bar.
+/// Readers switch to the rebuilt index at once: one commit (embedded) or an alias
+/// swap (Elasticsearch). The embedded index needs its writer, so the process that
+/// normally writes it (ROLE all or worker) must be stopped; while it runs, use
 /// `POST /admin/reindex-projects` instead.
 pub async fn reindex(config: &Config) -> Result<(), String> {
     let pool = db::connect(config).await.map_err(|e| e.to_string())?;
-    let dir = config.data_dir.join("search");
-    let index = EmbeddedIndex::open(&dir, true).map_err(|e| {
-        format!("{e}. Stop the troupe process that writes it, or call POST /admin/reindex-projects instead.")
-    })?;
     let db = pool.get().await.map_err(|e| e.to_string())?;
     let total = projects::count(&db).await.map_err(|e| e.to_string())?;
     let bar = ProgressBar::new(total).with_style(
@@ -80,28 +79,55 @@ pub async fn reindex(config: &Config) -> Result<(), String> {
         .map_err(|e| e.to_string())?
         .progress_chars("=> "),
     );
-    let mut rebuild = index.rebuild().map_err(|e| e.to_string())?;
-    let mut after = uuid::Uuid::nil();
-    loop {
-        let docs = projects::search_docs_after(&db, after, REINDEX_BATCH)
-            .await
-            .map_err(|e| e.to_string())?;
-        let Some(last) = docs.last() else { break };
-        after = last.project_id;
-        rebuild.add(&docs).map_err(|e| e.to_string())?;
-        bar.inc(docs.len() as u64);
-    }
-    bar.set_message("committing");
-    rebuild.commit().map_err(|e| e.to_string())?;
+    let text = |e: crate::search::SearchError| e.to_string();
+    let target = match config.search_backend {
+        SearchBackend::Embedded => {
+            let dir = config.data_dir.join("search");
+            let index = EmbeddedIndex::open(&dir, true).map_err(|e| {
+                format!("{e}. Stop the troupe process that writes it, or call POST /admin/reindex-projects instead.")
+            })?;
+            let mut rebuild = index.rebuild().map_err(text)?;
+            let mut after = uuid::Uuid::nil();
+            while let Some(docs) = next_batch(&db, &mut after).await? {
+                rebuild.add(&docs).map_err(text)?;
+                bar.inc(docs.len() as u64);
+            }
+            rebuild.commit().map_err(text)?;
+            dir.display().to_string()
+        }
+        SearchBackend::Elasticsearch => {
+            let index =
+                ElasticIndex::new(&config.elasticsearch_url, &config.search_index).map_err(text)?;
+            let rebuild = index.begin_rebuild().await.map_err(text)?;
+            let mut after = uuid::Uuid::nil();
+            while let Some(docs) = next_batch(&db, &mut after).await? {
+                let n = docs.len() as u64;
+                index.rebuild_add(&rebuild, docs).await.map_err(text)?;
+                bar.inc(n);
+            }
+            index.finish_rebuild(rebuild).await.map_err(text)?;
+            format!("the Elasticsearch alias {}", config.search_index)
+        }
+    };
     bar.finish();
     let mut out = std::io::stdout();
-    writeln!(
-        out,
-        "reindexed {} projects into {}",
-        bar.position(),
-        dir.display()
-    )
-    .map_err(|e| e.to_string())
+    writeln!(out, "reindexed {} projects into {target}", bar.position()).map_err(|e| e.to_string())
+}
+
+async fn next_batch(
+    db: &deadpool_postgres::Client,
+    after: &mut uuid::Uuid,
+) -> Result<Option<Vec<crate::search::SearchDoc>>, String> {
+    let docs = projects::search_docs_after(db, *after, REINDEX_BATCH)
+        .await
+        .map_err(|e| e.to_string())?;
+    match docs.last() {
+        None => Ok(None),
+        Some(last) => {
+            *after = last.project_id;
+            Ok(Some(docs))
+        }
+    }
 }
 
 /// Projects read from PostgreSQL per batch by `troupe reindex`.

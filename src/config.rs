@@ -78,6 +78,17 @@ pub struct Config {
     /// Check-ins written per transaction at most (`CHECKIN_BATCH_MAX`; 1 turns group
     /// commit off, for comparison).
     pub checkin_batch_max: usize,
+    pub search_backend: SearchBackend,
+    pub elasticsearch_url: String,
+    /// The Elasticsearch alias searches and writes go through.
+    pub search_index: String,
+}
+
+/// `SEARCH_BACKEND`: the embedded tantivy index (default) or Elasticsearch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SearchBackend {
+    Embedded,
+    Elasticsearch,
 }
 
 /// A value that must never reach a log: `Debug` prints a placeholder.
@@ -238,32 +249,37 @@ impl Config {
         if !(rabbitmq_url.starts_with("amqp://") || rabbitmq_url.starts_with("amqps://")) {
             return Err(vars.bad("RABBITMQ_URL", "must start with amqp:// or amqps://"));
         }
-        // The Elasticsearch adapter is not part of this build yet; refusing the
-        // setting beats silently searching somewhere else than the operator asked.
-        match vars
-            .optional("SEARCH_BACKEND")
-            .map(|v| v.to_ascii_lowercase())
-            .as_deref()
+        let search_backend = vars.choice(
+            "SEARCH_BACKEND",
+            SearchBackend::Embedded,
+            &[
+                ("embedded", SearchBackend::Embedded),
+                ("elasticsearch", SearchBackend::Elasticsearch),
+            ],
+        )?;
+        let elasticsearch_url = vars.string("ELASTICSEARCH_URL", "http://127.0.0.1:9200");
+        if !(elasticsearch_url.starts_with("http://") || elasticsearch_url.starts_with("https://"))
         {
-            None | Some("embedded") => {}
-            Some("elasticsearch") => {
-                return Err(vars.bad(
-                    "SEARCH_BACKEND",
-                    "elasticsearch is not available in this build yet; use embedded (the default)",
-                ));
-            }
-            Some(other) => {
-                return Err(vars.bad(
-                    "SEARCH_BACKEND",
-                    &format!("{other:?} is not one of embedded, elasticsearch"),
-                ));
-            }
+            return Err(vars.bad("ELASTICSEARCH_URL", "must start with http:// or https://"));
+        }
+        let search_index = vars.string("SEARCH_INDEX", "projects");
+        if !search_index
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'_' | b'-'))
+        {
+            return Err(vars.bad(
+                "SEARCH_INDEX",
+                "must be lower-case letters, digits, '_' and '-'",
+            ));
         }
         let checkin_batch_max: usize = vars.parse("CHECKIN_BATCH_MAX", 64)?;
         if !(1..=1000).contains(&checkin_batch_max) {
             return Err(vars.bad("CHECKIN_BATCH_MAX", "must be from 1 to 1000"));
         }
         Ok(Config {
+            search_backend,
+            elasticsearch_url,
+            search_index,
             checkin_batch_max,
             event_bus: vars.choice(
                 "EVENT_BUS",
@@ -458,14 +474,25 @@ mod tests {
     }
 
     #[test]
-    fn search_backend_is_embedded_and_elasticsearch_is_refused_with_a_reason() {
-        assert!(config(&[("SEARCH_BACKEND", "embedded")]).is_ok());
-        let err = config(&[("SEARCH_BACKEND", "elasticsearch")]).unwrap_err();
-        assert_eq!(err.setting, "SEARCH_BACKEND");
-        assert!(err.problem.contains("not available"), "{}", err.problem);
+    fn search_settings_are_checked() {
+        assert_eq!(config(&[]).unwrap().search_backend, SearchBackend::Embedded);
+        let es = config(&[("SEARCH_BACKEND", "elasticsearch")]).unwrap();
+        assert_eq!(es.search_backend, SearchBackend::Elasticsearch);
+        assert_eq!(es.elasticsearch_url, "http://127.0.0.1:9200");
+        assert_eq!(es.search_index, "projects");
         assert_eq!(
             config(&[("SEARCH_BACKEND", "solr")]).unwrap_err().setting,
             "SEARCH_BACKEND"
+        );
+        assert_eq!(
+            config(&[("SEARCH_INDEX", "Bad Name")]).unwrap_err().setting,
+            "SEARCH_INDEX"
+        );
+        assert_eq!(
+            config(&[("ELASTICSEARCH_URL", "es:9200")])
+                .unwrap_err()
+                .setting,
+            "ELASTICSEARCH_URL"
         );
     }
 

@@ -21,10 +21,11 @@ use std::time::Duration;
 
 use actix::{Addr, Supervisor};
 
-use crate::config::{Config, EventBusKind};
+use crate::config::{Config, EventBusKind, SearchBackend};
 use crate::db::{self, DbPool};
 use crate::jwt::{self, JwtKeys};
 use crate::search::SearchIndex;
+use crate::search::elastic::ElasticIndex;
 use crate::search::embedded::{Embedded, EmbeddedIndex};
 
 use attendance::AttendanceActor;
@@ -185,10 +186,20 @@ fn queue_table(subscriptions: &[Subscription]) -> Vec<(String, Vec<String>)> {
     queues
 }
 
-/// The embedded index under `DATA_DIR/search`; writable where the indexer runs.
+/// The search backend: the embedded index under `DATA_DIR/search` (writable where
+/// the indexer runs), or Elasticsearch.
 fn open_search_index(config: &Config) -> std::io::Result<Arc<dyn SearchIndex>> {
-    let dir = config.data_dir.join("search");
-    let index =
-        EmbeddedIndex::open(&dir, config.role.runs_workers()).map_err(std::io::Error::other)?;
-    Ok(Arc::new(Embedded(index)))
+    match config.search_backend {
+        SearchBackend::Embedded => {
+            let dir = config.data_dir.join("search");
+            let index = EmbeddedIndex::open(&dir, config.role.runs_workers())
+                .map_err(std::io::Error::other)?;
+            Ok(Arc::new(Embedded(index)))
+        }
+        SearchBackend::Elasticsearch => {
+            let index = ElasticIndex::new(&config.elasticsearch_url, &config.search_index)
+                .map_err(std::io::Error::other)?;
+            Ok(Arc::new(index))
+        }
+    }
 }

@@ -89,15 +89,16 @@ fn incoming_request_id(headers: &HeaderMap) -> Option<String> {
     plain.then(|| value.to_owned())
 }
 
-/// Replaces a non-problem error body by a problem for its status, keeping headers
-/// such as `Allow` and `Retry-After`.
+/// Replaces an error body that is not JSON (actix's own empty or plain-text ones)
+/// by a problem for its status, keeping headers such as `Allow` and `Retry-After`.
+/// Deliberate JSON bodies — problems, `/ready`'s 503 — pass untouched.
 fn as_problem(res: ServiceResponse<BoxBody>) -> ServiceResponse<BoxBody> {
     let status = res.status();
-    let is_problem = res
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .is_some_and(|v| v.as_bytes() == PROBLEM_CONTENT_TYPE.as_bytes());
-    if !(status.is_client_error() || status.is_server_error()) || is_problem {
+    let is_json = res.headers().get(header::CONTENT_TYPE).is_some_and(|v| {
+        let v = v.as_bytes();
+        v == PROBLEM_CONTENT_TYPE.as_bytes() || v.starts_with(b"application/json")
+    });
+    if !(status.is_client_error() || status.is_server_error()) || is_json {
         return res;
     }
     let (req, old) = res.into_parts();

@@ -284,16 +284,6 @@ impl SearchIndex for Embedded {
         blocking(&self.0, move |i| embedded_query::suggest(i, &prefix)).await
     }
 
-    async fn clear(&self) -> Result<(), SearchError> {
-        blocking(&self.0, |i| {
-            let mut writer = i.writer()?;
-            writer.delete_all_documents().map_err(err)?;
-            writer.commit().map_err(err)?;
-            i.reader.reload().map_err(err)
-        })
-        .await
-    }
-
     async fn healthy(&self) -> bool {
         blocking(&self.0, |i| {
             i.reader.searcher();

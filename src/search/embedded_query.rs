@@ -10,26 +10,19 @@ use tantivy::schema::IndexRecordOption;
 use tantivy::{DocId, Order, Score, SegmentReader, TantivyDocument, Term};
 
 use super::embedded::EmbeddedIndex;
-use super::{SearchError, SearchRequest, SearchResults};
+use super::{
+    SearchError, SearchRequest, SearchResults, SuggestCandidate, rank_suggestions, suggest_prefix,
+    words,
+};
 use crate::messages::search::Suggestion;
 
 const MAX_WORDS: usize = 16;
 const TYPO_MIN_LETTERS: usize = 5;
-const SUGGESTIONS: usize = 5;
 /// Candidate documents looked at per suggestion kind.
 const SUGGEST_CANDIDATES: usize = 50;
 
 fn err(e: impl std::fmt::Display) -> SearchError {
     SearchError(e.to_string())
-}
-
-/// Lower-case words as the index's default tokenizer cuts them.
-pub(super) fn words(text: &str) -> Vec<String> {
-    text.split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .map(str::to_lowercase)
-        .take(MAX_WORDS)
-        .collect()
 }
 
 fn boxed(q: impl Query + 'static) -> Box<dyn Query> {
@@ -42,7 +35,8 @@ pub(super) fn search(
 ) -> Result<SearchResults, SearchError> {
     let f = index.fields();
     let searcher = index.searcher();
-    let words = req.query.as_deref().map(words).unwrap_or_default();
+    let mut words = req.query.as_deref().map(words).unwrap_or_default();
+    words.truncate(MAX_WORDS);
     let offset = usize::try_from(req.page.offset()).unwrap_or(usize::MAX);
     let limit = req.page.size as usize;
 
@@ -129,18 +123,19 @@ pub(super) fn search(
     })
 }
 
-/// Titles and tags with a word starting with `prefix`; those that start with it
-/// come first, titles before tags, no duplicates, at most five.
-pub(super) fn suggest(index: &EmbeddedIndex, prefix: &str) -> Result<Vec<Suggestion>, SearchError> {
-    let Some(prefix) = words(prefix).into_iter().next_back() else {
+/// Suggestion candidates: documents with a title or tag word starting with the
+/// prefix, newest first; `rank_suggestions` picks and orders the texts.
+pub(super) fn suggest(index: &EmbeddedIndex, typed: &str) -> Result<Vec<Suggestion>, SearchError> {
+    let Some(prefix) = suggest_prefix(typed) else {
         return Ok(Vec::new());
     };
     let f = index.fields();
     let searcher = index.searcher();
     // `prefix` is alphanumeric (from `words`), so it needs no regex escaping.
     let pattern = format!("{prefix}.*");
-    let mut ranked: Vec<(u8, Suggestion)> = Vec::new();
-    for (field, kind) in [(f.title, "title"), (f.tags, "tag")] {
+    let mut candidates = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    for field in [f.title, f.tags] {
         let query = RegexQuery::from_pattern(&pattern, field).map_err(err)?;
         let newest = TopDocs::with_limit(SUGGEST_CANDIDATES)
             .order_by_fast_field::<i64>("updated_at", Order::Desc);
@@ -149,39 +144,14 @@ pub(super) fn suggest(index: &EmbeddedIndex, prefix: &str) -> Result<Vec<Suggest
             let Some(hit) = index.hit(&doc, 0.0) else {
                 continue;
             };
-            let texts = if kind == "title" {
-                vec![hit.title.clone()]
-            } else {
-                hit.tags.clone()
-            };
-            for text in texts {
-                let lower = text.to_lowercase();
-                let rank = if lower.starts_with(&prefix) {
-                    0
-                } else if words(&lower).iter().any(|w| w.starts_with(&prefix)) {
-                    1
-                } else {
-                    continue;
-                };
-                let project_id = (kind == "title").then_some(hit.project_id);
-                ranked.push((
-                    rank,
-                    Suggestion {
-                        text,
-                        kind,
-                        project_id,
-                    },
-                ));
+            if seen.insert(hit.project_id) {
+                candidates.push(SuggestCandidate {
+                    project_id: hit.project_id,
+                    title: hit.title,
+                    tags: hit.tags,
+                });
             }
         }
     }
-    // Stable: within a rank, titles before tags and newer before older.
-    ranked.sort_by_key(|(rank, _)| *rank);
-    let mut seen = std::collections::HashSet::new();
-    Ok(ranked
-        .into_iter()
-        .map(|(_, s)| s)
-        .filter(|s| seen.insert(s.text.to_lowercase()))
-        .take(SUGGESTIONS)
-        .collect())
+    Ok(rank_suggestions(&prefix, &candidates))
 }

@@ -3,6 +3,8 @@
 
 mod attendance;
 mod auth;
+mod elastic;
+mod es_stub;
 mod event_log;
 mod events;
 mod harness;

@@ -1,0 +1,410 @@
+//! The Elasticsearch backend (`SEARCH_BACKEND=elasticsearch`). `SEARCH_INDEX` is an
+//! alias: the first use creates `<alias>_v1` with the mapping and points the alias
+//! at it, so a full rebuild can fill a new index and swap the alias atomically.
+//! Writes are bulk requests with `version_type=external_gte` on `index_version`: a
+//! stale write is refused by Elasticsearch (409) and ignored here.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use elasticsearch::http::headers::HeaderMap;
+use elasticsearch::http::request::{JsonBody, NdBody};
+use elasticsearch::http::transport::Transport;
+use elasticsearch::http::{Method, StatusCode};
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use super::{
+    IndexChanges, SearchDoc, SearchError, SearchIndex, SearchRequest, SearchResults,
+    SuggestCandidate, rank_suggestions, suggest_prefix,
+};
+use crate::messages::search::{SearchHit, Suggestion};
+
+const TIMEOUT: Duration = Duration::from_secs(10);
+/// Candidate documents fetched per suggestion request.
+const SUGGEST_CANDIDATES: usize = 50;
+
+pub struct ElasticIndex {
+    transport: Transport,
+    alias: String,
+    ready: AtomicBool,
+}
+
+fn err(e: impl std::fmt::Display) -> SearchError {
+    SearchError(e.to_string())
+}
+
+/// The index mapping: text fields analysed, tags and ids exact, dates sortable.
+pub fn mapping() -> Value {
+    json!({
+        "mappings": {
+            "properties": {
+                "project_id": {"type": "keyword"},
+                "user_id": {"type": "keyword"},
+                "title": {"type": "text"},
+                "description": {"type": "text"},
+                "display_name": {"type": "text"},
+                "tags": {"type": "keyword"},
+                "thumbnail_url": {"type": "keyword", "index": false},
+                "index_version": {"type": "long"},
+                "created_at": {"type": "date"},
+                "updated_at": {"type": "date"}
+            }
+        }
+    })
+}
+
+fn rfc3339(t: time::OffsetDateTime) -> String {
+    t.format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
+}
+
+/// The `_source` of a project.
+pub fn source(d: &SearchDoc) -> Value {
+    json!({
+        "project_id": d.project_id,
+        "user_id": d.user_id,
+        "title": d.title,
+        "description": d.description,
+        "display_name": d.display_name,
+        "tags": d.tags,
+        "thumbnail_url": d.thumbnail_url,
+        "index_version": d.index_version,
+        "created_at": rfc3339(d.created_at),
+        "updated_at": rfc3339(d.updated_at),
+    })
+}
+
+/// The search body of SPEC §7: multi_match with boosts and one-typo fuzziness for
+/// words of 5+ letters, any-of tags filter, score then recency, from/size.
+pub fn search_body(req: &SearchRequest) -> Value {
+    let from = req.page.offset();
+    let size = req.page.size;
+    let query = req.query.as_deref().filter(|q| !q.trim().is_empty());
+    let mut bool_query = serde_json::Map::new();
+    if let Some(q) = query {
+        bool_query.insert(
+            "must".into(),
+            json!([{"multi_match": {
+                "query": q,
+                "fields": ["title^3", "display_name^2", "description"],
+                "fuzziness": "AUTO:5,100"
+            }}]),
+        );
+    }
+    if !req.tags.is_empty() {
+        bool_query.insert("filter".into(), json!([{"terms": {"tags": req.tags}}]));
+    }
+    if query.is_none() && req.tags.is_empty() {
+        return json!({
+            "from": from, "size": size, "track_total_hits": true,
+            "query": {"match_all": {}},
+            "sort": [{"created_at": {"order": "desc"}}]
+        });
+    }
+    json!({
+        "from": from, "size": size, "track_total_hits": true,
+        "query": {"bool": bool_query},
+        "sort": [{"_score": {"order": "desc"}}, {"updated_at": {"order": "desc"}}]
+    })
+}
+
+/// Documents with a title word or a tag starting with `prefix`, newest first.
+pub fn suggest_body(prefix: &str) -> Value {
+    json!({
+        "size": SUGGEST_CANDIDATES,
+        "_source": ["project_id", "title", "tags"],
+        "query": {"bool": {
+            "should": [
+                {"match_bool_prefix": {"title": prefix}},
+                {"prefix": {"tags": prefix}}
+            ],
+            "minimum_should_match": 1
+        }},
+        "sort": [{"updated_at": {"order": "desc"}}]
+    })
+}
+
+fn hit_of(hit: &Value) -> Option<SearchHit> {
+    let s = &hit["_source"];
+    let text = |k: &str| s[k].as_str().map(str::to_owned);
+    Some(SearchHit {
+        project_id: text("project_id")?.parse().ok()?,
+        user_id: text("user_id")?.parse().ok()?,
+        title: text("title")?,
+        description: text("description"),
+        tags: s["tags"]
+            .as_array()?
+            .iter()
+            .filter_map(|t| t.as_str().map(str::to_owned))
+            .collect(),
+        username: text("display_name")?,
+        thumbnail_url: text("thumbnail_url"),
+        score: hit["_score"].as_f64().unwrap_or(0.0) as f32,
+        updated_at: time::OffsetDateTime::parse(
+            &text("updated_at")?,
+            &time::format_description::well_known::Rfc3339,
+        )
+        .ok()?,
+    })
+}
+
+impl ElasticIndex {
+    pub fn new(url: &str, alias: &str) -> Result<Self, SearchError> {
+        Ok(ElasticIndex {
+            transport: Transport::single_node(url).map_err(err)?,
+            alias: alias.to_owned(),
+            ready: AtomicBool::new(false),
+        })
+    }
+
+    /// Sends one request; a transport error or a 5xx is the backend being down.
+    async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        query: &[(&str, &str)],
+        body: Option<Value>,
+    ) -> Result<(StatusCode, Value), SearchError> {
+        let response = self
+            .transport
+            .send(
+                method,
+                path,
+                HeaderMap::new(),
+                Some(query),
+                body.map(JsonBody::new),
+                Some(TIMEOUT),
+            )
+            .await
+            .map_err(err)?;
+        self.finish(response).await
+    }
+
+    async fn finish(
+        &self,
+        response: elasticsearch::http::response::Response,
+    ) -> Result<(StatusCode, Value), SearchError> {
+        let status = response.status_code();
+        let text = response.text().await.map_err(err)?;
+        if status.is_server_error() {
+            return Err(SearchError(format!("Elasticsearch answered {status}")));
+        }
+        let body = if text.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(&text).map_err(err)?
+        };
+        Ok((status, body))
+    }
+
+    /// Creates `<alias>_v1` and the alias on first use, unless the alias exists.
+    async fn ensure(&self) -> Result<(), SearchError> {
+        if self.ready.load(Ordering::Acquire) {
+            return Ok(());
+        }
+        let (status, _) = self
+            .call(Method::Head, &format!("/_alias/{}", self.alias), &[], None)
+            .await?;
+        if status == StatusCode::NOT_FOUND {
+            let mut body = mapping();
+            body["aliases"] = json!({ self.alias.clone(): {} });
+            let (status, answer) = self
+                .call(Method::Put, &format!("/{}_v1", self.alias), &[], Some(body))
+                .await?;
+            let exists = answer["error"]["type"] == "resource_already_exists_exception";
+            if !status.is_success() && !exists {
+                return Err(SearchError(format!(
+                    "cannot create the search index: {answer}"
+                )));
+            }
+        }
+        self.ready.store(true, Ordering::Release);
+        Ok(())
+    }
+
+    async fn bulk(&self, path: &str, lines: Vec<Value>) -> Result<(), SearchError> {
+        if lines.is_empty() {
+            return Ok(());
+        }
+        let body = NdBody::new(lines.into_iter().map(JsonBody::new).collect());
+        let response = self
+            .transport
+            .send(
+                Method::Post,
+                path,
+                HeaderMap::new(),
+                Some(&[("refresh", "wait_for")]),
+                Some(body),
+                Some(TIMEOUT),
+            )
+            .await
+            .map_err(err)?;
+        let (status, answer) = self.finish(response).await?;
+        if !status.is_success() {
+            return Err(SearchError(format!(
+                "bulk request refused ({status}): {answer}"
+            )));
+        }
+        for item in answer["items"].as_array().into_iter().flatten() {
+            let Some((action, result)) = item.as_object().and_then(|o| o.iter().next()) else {
+                return Err(SearchError(format!("unreadable bulk item: {item}")));
+            };
+            let code = result["status"].as_u64().unwrap_or(0);
+            let stale = action == "index" && code == 409; // a newer version is indexed
+            let gone = action == "delete" && code == 404;
+            if code >= 300 && !stale && !gone {
+                return Err(SearchError(format!(
+                    "bulk item failed ({code}): {}",
+                    result["error"]
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// Bulk lines that write `docs` (versioned) and delete `deletes` in `index`.
+    pub fn bulk_lines(index: &str, changes: &IndexChanges) -> Vec<Value> {
+        let mut lines = Vec::with_capacity(changes.upserts.len() * 2 + changes.deletes.len());
+        for d in &changes.upserts {
+            lines.push(json!({"index": {
+                "_index": index, "_id": d.project_id,
+                "version": d.index_version, "version_type": "external_gte"
+            }}));
+            lines.push(source(d));
+        }
+        for id in &changes.deletes {
+            lines.push(json!({"delete": {"_index": index, "_id": id}}));
+        }
+        lines
+    }
+
+    /// Starts a full rebuild into a new index; searches keep using the old one.
+    pub async fn begin_rebuild(&self) -> Result<ElasticRebuild, SearchError> {
+        self.ensure().await?;
+        let (_, current) = self
+            .call(Method::Get, &format!("/_alias/{}", self.alias), &[], None)
+            .await?;
+        let old = current
+            .as_object()
+            .map(|o| o.keys().cloned().collect())
+            .unwrap_or_default();
+        let fresh = format!("{}_{}", self.alias, Uuid::now_v7().simple());
+        let (status, answer) = self
+            .call(Method::Put, &format!("/{fresh}"), &[], Some(mapping()))
+            .await?;
+        if !status.is_success() {
+            return Err(SearchError(format!("cannot create {fresh}: {answer}")));
+        }
+        Ok(ElasticRebuild { fresh, old })
+    }
+
+    pub async fn rebuild_add(
+        &self,
+        rebuild: &ElasticRebuild,
+        docs: Vec<SearchDoc>,
+    ) -> Result<(), SearchError> {
+        let changes = IndexChanges {
+            upserts: docs,
+            deletes: vec![],
+        };
+        let lines = Self::bulk_lines(&rebuild.fresh, &changes);
+        self.bulk(&format!("/{}/_bulk", rebuild.fresh), lines).await
+    }
+
+    /// Points the alias at the new index and drops the old ones in one call.
+    pub async fn finish_rebuild(&self, rebuild: ElasticRebuild) -> Result<(), SearchError> {
+        let mut actions = vec![json!({"add": {"index": rebuild.fresh, "alias": self.alias}})];
+        actions.extend(
+            rebuild
+                .old
+                .iter()
+                .map(|o| json!({"remove_index": {"index": o}})),
+        );
+        let (status, answer) = self
+            .call(
+                Method::Post,
+                "/_aliases",
+                &[],
+                Some(json!({"actions": actions})),
+            )
+            .await?;
+        if !status.is_success() {
+            return Err(SearchError(format!("cannot swap the alias: {answer}")));
+        }
+        Ok(())
+    }
+}
+
+/// A rebuild under way: the new index and the ones the alias pointed at.
+pub struct ElasticRebuild {
+    fresh: String,
+    old: Vec<String>,
+}
+
+#[async_trait::async_trait]
+impl SearchIndex for ElasticIndex {
+    async fn apply(&self, changes: IndexChanges) -> Result<(), SearchError> {
+        self.ensure().await?;
+        let lines = Self::bulk_lines(&self.alias, &changes);
+        self.bulk("/_bulk", lines).await
+    }
+
+    async fn search(&self, request: SearchRequest) -> Result<SearchResults, SearchError> {
+        self.ensure().await?;
+        let path = format!("/{}/_search", self.alias);
+        let (status, answer) = self
+            .call(Method::Post, &path, &[], Some(search_body(&request)))
+            .await?;
+        if !status.is_success() {
+            return Err(SearchError(format!("search refused ({status}): {answer}")));
+        }
+        let hits = answer["hits"]["hits"]
+            .as_array()
+            .map(|h| h.iter().filter_map(hit_of).collect())
+            .unwrap_or_default();
+        Ok(SearchResults {
+            hits,
+            total: answer["hits"]["total"]["value"].as_u64().unwrap_or(0),
+        })
+    }
+
+    async fn suggest(&self, typed: String) -> Result<Vec<Suggestion>, SearchError> {
+        let Some(prefix) = suggest_prefix(&typed) else {
+            return Ok(Vec::new());
+        };
+        self.ensure().await?;
+        let path = format!("/{}/_search", self.alias);
+        let (status, answer) = self
+            .call(Method::Post, &path, &[], Some(suggest_body(&prefix)))
+            .await?;
+        if !status.is_success() {
+            return Err(SearchError(format!("suggest refused ({status}): {answer}")));
+        }
+        let candidates: Vec<SuggestCandidate> = answer["hits"]["hits"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|h| {
+                let s = &h["_source"];
+                Some(SuggestCandidate {
+                    project_id: s["project_id"].as_str()?.parse().ok()?,
+                    title: s["title"].as_str()?.to_owned(),
+                    tags: s["tags"]
+                        .as_array()?
+                        .iter()
+                        .filter_map(|t| t.as_str().map(str::to_owned))
+                        .collect(),
+                })
+            })
+            .collect();
+        Ok(rank_suggestions(&prefix, &candidates))
+    }
+
+    async fn healthy(&self) -> bool {
+        match self.call(Method::Get, "/_cluster/health", &[], None).await {
+            Ok((status, body)) => status.is_success() && body["status"] != "red",
+            Err(_) => false,
+        }
+    }
+}
