@@ -283,3 +283,65 @@ async fn the_app_searches_through_elasticsearch_and_answers_503_when_it_is_down(
     assert_eq!(ready.status, 503);
     assert_eq!(ready.json()["checks"]["search"], "down");
 }
+
+#[actix_web::test]
+async fn a_rebuild_fills_a_new_index_and_swaps_the_alias_in_one_call() {
+    let es = EsStub::start().await;
+    es.reply("HEAD", "/_alias/projects", 200, Value::Null);
+    es.reply(
+        "GET",
+        "/_alias/projects",
+        200,
+        json!({"projects_v1": {"aliases": {"projects": {}}}}),
+    );
+    es.reply("PUT", "/projects_*", 200, json!({"acknowledged": true}));
+    es.reply(
+        "POST",
+        "/projects_*",
+        200,
+        json!({"errors": false, "items": []}),
+    );
+    es.reply("POST", "/_aliases", 200, json!({"acknowledged": true}));
+    let index = ElasticIndex::new(&es.url, "projects").unwrap();
+    let rebuild = index.begin_rebuild().await.unwrap();
+    index
+        .rebuild_add(&rebuild, vec![doc("one", 1), doc("two", 2)])
+        .await
+        .unwrap();
+    index.finish_rebuild(rebuild).await.unwrap();
+
+    let r = es.requests();
+    let create = r
+        .iter()
+        .find(|q| q.method == "PUT")
+        .expect("a new index is created");
+    assert!(
+        create.path.starts_with("/projects_") && create.path != "/projects_v1",
+        "{}",
+        create.path
+    );
+    assert_eq!(create.json(), mapping());
+    let fresh = create.path.trim_start_matches('/').to_owned();
+    let bulk = r
+        .iter()
+        .find(|q| q.path == format!("/{fresh}/_bulk"))
+        .expect("documents go to the new index");
+    assert_eq!(bulk.lines().len(), 4);
+    assert_eq!(bulk.lines()[0]["index"]["_index"], fresh.as_str());
+    let swap = r
+        .iter()
+        .find(|q| q.path == "/_aliases")
+        .expect("the alias is swapped");
+    assert_eq!(
+        swap.json(),
+        json!({"actions": [
+            {"add": {"index": fresh, "alias": "projects"}},
+            {"remove_index": {"index": "projects_v1"}}
+        ]})
+    );
+    assert!(
+        r.iter().position(|q| q.path == "/_aliases")
+            > r.iter().position(|q| q.path.ends_with("/_bulk")),
+        "the alias moves only after the new index is full"
+    );
+}

@@ -59,7 +59,13 @@ async fn answer(
         .replies
         .iter()
         .rev()
-        .find(|(m, p, _, _)| *m == recorded.method && *p == recorded.path)
+        .find(|(m, p, _, _)| {
+            let path_matches = match p.strip_suffix('*') {
+                Some(prefix) => recorded.path.starts_with(prefix),
+                None => *p == recorded.path,
+            };
+            *m == recorded.method && path_matches
+        })
         .cloned();
     s.requests.push(recorded);
     match reply {
@@ -94,7 +100,8 @@ impl EsStub {
         }
     }
 
-    /// Answers `method path` with `status` and `body` from now on.
+    /// Answers `method path` with `status` and `body` from now on (a path ending
+    /// in `*` matches every path with that prefix).
     pub fn reply(&self, method: &str, path: &str, status: u16, body: Value) {
         let text = if body.is_null() {
             String::new()
