@@ -79,9 +79,24 @@ pub struct Config {
     /// commit off, for comparison).
     pub checkin_batch_max: usize,
     pub search_backend: SearchBackend,
+    pub storage: StorageConfig,
     pub elasticsearch_url: String,
     /// The Elasticsearch alias searches and writes go through.
     pub search_index: String,
+}
+
+/// `STORAGE_BACKEND`: files under `DATA_DIR` (default) or an S3-compatible bucket.
+#[derive(Debug, Clone)]
+pub enum StorageConfig {
+    Fs,
+    S3 {
+        endpoint: String,
+        region: String,
+        bucket: String,
+        access_key: String,
+        secret_key: Secret,
+        path_style: bool,
+    },
 }
 
 /// `SEARCH_BACKEND`: the embedded tantivy index (default) or Elasticsearch.
@@ -272,11 +287,47 @@ impl Config {
                 "must be lower-case letters, digits, '_' and '-'",
             ));
         }
+        let storage = match vars
+            .optional("STORAGE_BACKEND")
+            .map(|v| v.to_ascii_lowercase())
+            .as_deref()
+        {
+            None | Some("fs") => StorageConfig::Fs,
+            Some("s3") => {
+                let required = |name: &'static str| {
+                    vars.optional(name)
+                        .ok_or_else(|| vars.bad(name, "is required with STORAGE_BACKEND=s3"))
+                };
+                let endpoint = required("S3_ENDPOINT")?;
+                if !(endpoint.starts_with("http://") || endpoint.starts_with("https://")) {
+                    return Err(vars.bad("S3_ENDPOINT", "must start with http:// or https://"));
+                }
+                StorageConfig::S3 {
+                    endpoint,
+                    region: vars.string("S3_REGION", "us-east-1"),
+                    bucket: vars.string("S3_BUCKET", "media-files"),
+                    access_key: required("S3_ACCESS_KEY")?,
+                    secret_key: Secret(required("S3_SECRET_KEY")?),
+                    path_style: vars.choice(
+                        "S3_PATH_STYLE",
+                        true,
+                        &[("true", true), ("false", false)],
+                    )?,
+                }
+            }
+            Some(other) => {
+                return Err(vars.bad(
+                    "STORAGE_BACKEND",
+                    &format!("{other:?} is not one of fs, s3"),
+                ));
+            }
+        };
         let checkin_batch_max: usize = vars.parse("CHECKIN_BATCH_MAX", 64)?;
         if !(1..=1000).contains(&checkin_batch_max) {
             return Err(vars.bad("CHECKIN_BATCH_MAX", "must be from 1 to 1000"));
         }
         Ok(Config {
+            storage,
             search_backend,
             elasticsearch_url,
             search_index,
@@ -493,6 +544,28 @@ mod tests {
                 .unwrap_err()
                 .setting,
             "ELASTICSEARCH_URL"
+        );
+    }
+
+    #[test]
+    fn s3_storage_needs_its_endpoint_and_keys_and_hides_the_secret() {
+        assert!(matches!(config(&[]).unwrap().storage, StorageConfig::Fs));
+        let err = config(&[("STORAGE_BACKEND", "s3")]).unwrap_err();
+        assert_eq!(err.setting, "S3_ENDPOINT");
+        let c = config(&[
+            ("STORAGE_BACKEND", "s3"),
+            ("S3_ENDPOINT", "http://127.0.0.1:9000"),
+            ("S3_ACCESS_KEY", "minio"),
+            ("S3_SECRET_KEY", "very-secret-key"),
+        ])
+        .unwrap();
+        assert!(
+            matches!(&c.storage, StorageConfig::S3 { bucket, path_style: true, .. } if bucket == "media-files")
+        );
+        assert!(!format!("{c:?}").contains("very-secret-key"));
+        assert_eq!(
+            config(&[("STORAGE_BACKEND", "ftp")]).unwrap_err().setting,
+            "STORAGE_BACKEND"
         );
     }
 

@@ -12,4 +12,5 @@ pub mod jwt;
 pub mod messages;
 pub mod metrics;
 pub mod search;
+pub mod storage;
 pub mod telemetry;

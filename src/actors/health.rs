@@ -12,6 +12,7 @@ use crate::db::{DbPool, deliveries, outbox};
 use crate::messages::ops::{CheckReadiness, CheckState, Readiness, RefreshGauges};
 use crate::metrics;
 use crate::search::SearchIndex;
+use crate::storage::ObjectStore;
 
 /// How long one readiness probe may take before the dependency counts as down.
 const PROBE_TIMEOUT: Duration = Duration::from_secs(2);
@@ -21,6 +22,7 @@ pub struct HealthActor {
     /// The RabbitMQ publisher when this process hands events to a broker.
     publisher: Option<Addr<AmqpPublisher>>,
     search: Arc<dyn SearchIndex>,
+    store: Arc<dyn ObjectStore>,
 }
 
 impl HealthActor {
@@ -28,11 +30,13 @@ impl HealthActor {
         pool: DbPool,
         publisher: Option<Addr<AmqpPublisher>>,
         search: Arc<dyn SearchIndex>,
+        store: Arc<dyn ObjectStore>,
     ) -> Self {
         HealthActor {
             pool,
             publisher,
             search,
+            store,
         }
     }
 }
@@ -54,6 +58,7 @@ impl Handler<CheckReadiness> for HealthActor {
         let pool = self.pool.clone();
         let publisher = self.publisher.clone();
         let index = self.search.clone();
+        let store = self.store.clone();
         Box::pin(async move {
             let database = tokio::time::timeout(PROBE_TIMEOUT, async {
                 let client = pool.get().await.ok()?;
@@ -69,6 +74,9 @@ impl Handler<CheckReadiness> for HealthActor {
                     .await
                     .is_ok_and(|r| r.unwrap_or(false)),
             };
+            let storage = tokio::time::timeout(PROBE_TIMEOUT, store.healthy())
+                .await
+                .unwrap_or(false);
             let search = tokio::time::timeout(PROBE_TIMEOUT, index.healthy())
                 .await
                 .unwrap_or(false);
@@ -77,6 +85,7 @@ impl Handler<CheckReadiness> for HealthActor {
                     ("database", state(database)),
                     ("event_bus", state(event_bus)),
                     ("search", state(search)),
+                    ("storage", state(storage)),
                 ]),
             }
         })

@@ -21,12 +21,15 @@ use std::time::Duration;
 
 use actix::{Addr, Supervisor};
 
-use crate::config::{Config, EventBusKind, SearchBackend};
+use crate::config::{Config, EventBusKind, SearchBackend, StorageConfig};
 use crate::db::{self, DbPool};
 use crate::jwt::{self, JwtKeys};
 use crate::search::SearchIndex;
 use crate::search::elastic::ElasticIndex;
 use crate::search::embedded::{Embedded, EmbeddedIndex};
+use crate::storage::ObjectStore;
+use crate::storage::fs::FsStore;
+use crate::storage::s3::{S3Settings, S3Store};
 
 use attendance::AttendanceActor;
 use auth::throttle::LoginThrottle;
@@ -54,6 +57,7 @@ pub struct Actors {
     pub auth: Arc<AuthContext>,
     pub keys: Arc<JwtKeys>,
     pub search_index: Arc<dyn SearchIndex>,
+    pub store: Arc<dyn ObjectStore>,
 }
 
 /// Actors started once per HTTP worker thread. They hold no state of their own
@@ -85,6 +89,7 @@ impl Actors {
             refresh_ttl: Duration::from_secs(config.refresh_token_ttl_secs),
         });
         let search_index = open_search_index(config)?;
+        let store = open_store(config)?;
         let (relay, publisher) = if config.role.runs_workers() {
             let mut subscriptions = subscriptions;
             let (indexer_pool, index) = (pool.clone(), search_index.clone());
@@ -107,8 +112,10 @@ impl Actors {
         let attendance_pool = pool.clone();
         let batch = config.checkin_batch_max;
         let attendance = Supervisor::start(move |_| AttendanceActor::new(attendance_pool, batch));
-        let health_index = search_index.clone();
-        let health = Supervisor::start(move |_| HealthActor::new(pool, publisher, health_index));
+        let (health_index, health_store) = (search_index.clone(), store.clone());
+        let health = Supervisor::start(move |_| {
+            HealthActor::new(pool, publisher, health_index, health_store)
+        });
         Ok(Actors {
             health,
             attendance,
@@ -116,6 +123,7 @@ impl Actors {
             auth,
             keys,
             search_index,
+            store,
         })
     }
 
@@ -200,6 +208,37 @@ fn open_search_index(config: &Config) -> std::io::Result<Arc<dyn SearchIndex>> {
             let index = ElasticIndex::new(&config.elasticsearch_url, &config.search_index)
                 .map_err(std::io::Error::other)?;
             Ok(Arc::new(index))
+        }
+    }
+}
+
+/// Files under `DATA_DIR/objects`, or the S3 bucket (created on first use).
+fn open_store(config: &Config) -> std::io::Result<Arc<dyn ObjectStore>> {
+    match &config.storage {
+        StorageConfig::Fs => {
+            let store =
+                FsStore::new(&config.data_dir.join("objects")).map_err(std::io::Error::other)?;
+            Ok(Arc::new(store))
+        }
+        StorageConfig::S3 {
+            endpoint,
+            region,
+            bucket,
+            access_key,
+            secret_key,
+            path_style,
+        } => {
+            let settings = S3Settings {
+                endpoint: endpoint.clone(),
+                region: region.clone(),
+                bucket: bucket.clone(),
+                access_key: access_key.clone(),
+                secret_key: secret_key.expose().to_owned(),
+                path_style: *path_style,
+            };
+            Ok(Arc::new(
+                S3Store::new(settings).map_err(std::io::Error::other)?,
+            ))
         }
     }
 }

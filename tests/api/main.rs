@@ -12,6 +12,7 @@ mod operations;
 mod profiles;
 mod projects;
 mod search;
+mod storage;
 mod tcp_proxy;
 mod tokens;
 mod users;

@@ -29,6 +29,9 @@ async fn ready_reports_the_database_check() {
     let body = reply.json();
     assert_eq!(body["status"], "ready");
     assert_eq!(body["checks"]["database"], "ok");
+    assert_eq!(body["checks"]["event_bus"], "ok");
+    assert_eq!(body["checks"]["search"], "ok");
+    assert_eq!(body["checks"]["storage"], "ok");
 }
 
 #[actix_web::test]
