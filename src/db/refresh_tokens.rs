@@ -92,36 +92,27 @@ pub async fn owner(
     Ok(row.map(|r| (r.get(0), r.get(1))))
 }
 
-/// Revokes every live token of a family (one login session).
-pub async fn revoke_family(
-    db: &impl GenericClient,
-    family_id: Uuid,
-    reason: &str,
-) -> Result<u64, tokio_postgres::Error> {
-    db.execute(
-        &db.prepare_cached(
-            "UPDATE refresh_tokens SET revoked_at = now(), revoked_reason = $2
-         WHERE family_id = $1 AND revoked_at IS NULL",
-        )
-        .await?,
-        &[&family_id, &reason],
-    )
-    .await
+/// Which live tokens a revocation ends.
+pub enum Revoke {
+    /// One login session.
+    Family(Uuid),
+    /// Every session of a user (logout-all, password change).
+    User(Uuid),
 }
 
-/// Revokes every live token of a user (logout-all, password change).
-pub async fn revoke_user(
+pub async fn revoke(
     db: &impl GenericClient,
-    user_id: Uuid,
+    scope: Revoke,
     reason: &str,
 ) -> Result<u64, tokio_postgres::Error> {
-    db.execute(
-        &db.prepare_cached(
-            "UPDATE refresh_tokens SET revoked_at = now(), revoked_reason = $2
-         WHERE user_id = $1 AND revoked_at IS NULL",
-        )
-        .await?,
-        &[&user_id, &reason],
-    )
-    .await
+    let (column, id) = match scope {
+        Revoke::Family(id) => ("family_id", id),
+        Revoke::User(id) => ("user_id", id),
+    };
+    let sql = format!(
+        "UPDATE refresh_tokens SET revoked_at = now(), revoked_reason = $2
+         WHERE {column} = $1 AND revoked_at IS NULL"
+    );
+    db.execute(&db.prepare_cached(&sql).await?, &[&id, &reason])
+        .await
 }

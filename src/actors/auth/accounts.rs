@@ -244,7 +244,7 @@ impl AuthContext {
             .ok_or_else(|| AppError::not_found("user"))?;
         if new_password_hash.is_some() {
             // A new password ends every session opened with the old one.
-            refresh_tokens::revoke_user(&tx, id, "password").await?;
+            refresh_tokens::revoke(&tx, refresh_tokens::Revoke::User(id), "password").await?;
         }
         tx.commit().await?;
         Ok(updated)

@@ -8,7 +8,8 @@ use uuid::Uuid;
 
 use super::AuthContext;
 use super::rules::PASSWORD_MAX_BYTES;
-use crate::db::{refresh_tokens, refresh_tokens::TokenState, users};
+use crate::db::refresh_tokens::{self, Revoke, TokenState};
+use crate::db::users;
 use crate::error::{AppError, AppResult, FieldErrors};
 use crate::messages::auth::{GetMe, Login, Logout, LogoutAll, Refresh, Session, User};
 
@@ -45,7 +46,8 @@ async fn refused_refresh(db: &deadpool_postgres::Client, hash: &[u8]) -> AppErro
                 family_id,
                 rotated: true,
             } => {
-                let revoked = refresh_tokens::revoke_family(db, family_id, "reuse").await?;
+                let revoked =
+                    refresh_tokens::revoke(db, Revoke::Family(family_id), "reuse").await?;
                 tracing::warn!(%family_id, revoked, "a rotated refresh token was reused; session revoked");
                 AppError::unauthorized(
                     "refresh_token_reused",
@@ -162,13 +164,13 @@ impl AuthContext {
                 "this refresh token belongs to another user",
             ));
         }
-        refresh_tokens::revoke_family(&db, family_id, "logout").await?;
+        refresh_tokens::revoke(&db, Revoke::Family(family_id), "logout").await?;
         Ok(())
     }
 
     pub(super) async fn logout_all(&self, msg: LogoutAll) -> AppResult<()> {
         let db = self.pool.get().await?;
-        refresh_tokens::revoke_user(&db, msg.caller.id, "logout").await?;
+        refresh_tokens::revoke(&db, Revoke::User(msg.caller.id), "logout").await?;
         Ok(())
     }
 
