@@ -11,16 +11,6 @@ const PHONE_MAX: usize = 30;
 pub const GENDER_MAX: usize = 30;
 const EMAIL_MAX: usize = 254;
 
-/// A new account with every field checked and normalised.
-pub struct ValidAccount {
-    pub username: String,
-    pub password: String,
-    pub email: Option<String>,
-    pub name: Option<String>,
-    pub phone: Option<String>,
-    pub gender: Option<String>,
-}
-
 /// Collects every field's problem so the client sees them all at once.
 #[derive(Default)]
 pub struct Checks(FieldErrors);
@@ -41,7 +31,9 @@ impl Checks {
     }
 }
 
-pub fn validate_account(account: NewAccount) -> AppResult<ValidAccount> {
+/// The account with every field checked and normalised (trimmed, email lower-cased,
+/// blank optional fields `None`).
+pub fn validate_account(account: NewAccount) -> AppResult<NewAccount> {
     let mut checks = Checks::default();
     let username = account.username.trim().to_owned();
     checks.note("username", username_rule(&username));
@@ -57,7 +49,7 @@ pub fn validate_account(account: NewAccount) -> AppResult<ValidAccount> {
     checks.note("phone", phone_rule(phone.as_deref()));
     checks.note("gender", max_chars(gender.as_deref(), GENDER_MAX));
     checks.finish()?;
-    Ok(ValidAccount {
+    Ok(NewAccount {
         username,
         password: account.password,
         email,
