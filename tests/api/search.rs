@@ -414,6 +414,20 @@ async fn the_indexer_converges_on_the_database_under_a_shuffled_duplicated_event
     assert_eq!(indexed, expected, "the index equals the database");
 }
 
+/// Runs `troupe reindex` on the test app's database and data directory.
+fn troupe_reindex(app: &TestApp) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_troupe"))
+        .arg("reindex")
+        .env(
+            "DATABASE_URL",
+            format!("postgres://postgres@127.0.0.1:5432/{}", app.db_name),
+        )
+        .env("DATA_DIR", &app.data_path)
+        .env("APP_ENV", "test")
+        .output()
+        .expect("troupe runs")
+}
+
 #[actix_web::test]
 async fn troupe_reindex_rebuilds_the_index_an_api_process_reads() {
     let app = crate::harness::spawn_app_with(&[("ROLE", "api")]).await;
@@ -427,16 +441,7 @@ async fn troupe_reindex_rebuilds_the_index_an_api_process_reads() {
         "an api process does not index"
     );
 
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_troupe"))
-        .arg("reindex")
-        .env(
-            "DATABASE_URL",
-            format!("postgres://postgres@127.0.0.1:5432/{}", app.db_name),
-        )
-        .env("DATA_DIR", &app.data_path)
-        .env("APP_ENV", "test")
-        .output()
-        .expect("troupe runs");
+    let out = troupe_reindex(&app);
     assert!(
         out.status.success(),
         "{}",
@@ -455,16 +460,7 @@ async fn troupe_reindex_rebuilds_the_index_an_api_process_reads() {
 #[actix_web::test]
 async fn troupe_reindex_refuses_while_another_process_writes_the_index() {
     let app = spawn_app().await;
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_troupe"))
-        .arg("reindex")
-        .env(
-            "DATABASE_URL",
-            format!("postgres://postgres@127.0.0.1:5432/{}", app.db_name),
-        )
-        .env("DATA_DIR", &app.data_path)
-        .env("APP_ENV", "test")
-        .output()
-        .expect("troupe runs");
+    let out = troupe_reindex(&app);
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
     let stdout = String::from_utf8_lossy(&out.stdout);
