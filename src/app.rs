@@ -12,6 +12,7 @@ use crate::actors::subscriptions::Subscription;
 use crate::config::{BootstrapAdmin, Config};
 use crate::db::{self, DbSetupError};
 use crate::error::AppError;
+use crate::http::media::UploadLimits;
 use crate::http::{request_context::request_context, routes};
 
 /// How long in-flight requests get to finish after SIGTERM (SPEC §10).
@@ -68,6 +69,7 @@ impl Application {
         let role = config.role;
         let shared = web::Data::new(actors.clone());
         let keys = web::Data::from(actors.keys.clone());
+        let uploads = web::Data::new(UploadLimits::new(config.max_upload_bytes));
         let server = HttpServer::new(move || {
             let worker_actors = web::Data::new(shared.start_worker_actors());
             App::new()
@@ -75,6 +77,7 @@ impl Application {
                 .app_data(shared.clone())
                 .app_data(worker_actors)
                 .app_data(keys.clone())
+                .app_data(uploads.clone())
                 .configure(routes::extractors)
                 .configure(routes::for_role(role))
                 .default_service(web::to(routes::unknown_route))

@@ -83,6 +83,16 @@ pub struct Config {
     pub elasticsearch_url: String,
     /// The Elasticsearch alias searches and writes go through.
     pub search_index: String,
+    /// Largest accepted upload in bytes (`MAX_UPLOAD_BYTES`).
+    pub max_upload_bytes: u64,
+    /// Images declaring more pixels are refused (`MAX_IMAGE_PIXELS`).
+    pub max_image_pixels: u64,
+    /// Thumbnails fit in this square (`THUMBNAIL_SIZE`).
+    pub thumbnail_size: u32,
+    /// JPEG quality of thumbnails, 1–100 (`THUMBNAIL_QUALITY`).
+    pub thumbnail_quality: u8,
+    /// Threads of the thumbnail pool (`THUMBNAIL_THREADS`; default: cores − 1, at least 1).
+    pub thumbnail_threads: usize,
 }
 
 /// `STORAGE_BACKEND`: files under `DATA_DIR` (default) or an S3-compatible bucket.
@@ -326,7 +336,28 @@ impl Config {
         if !(1..=1000).contains(&checkin_batch_max) {
             return Err(vars.bad("CHECKIN_BATCH_MAX", "must be from 1 to 1000"));
         }
+        let max_upload_bytes: u64 = vars.parse("MAX_UPLOAD_BYTES", 5 * 1024 * 1024)?;
+        if !(1..=1024 * 1024 * 1024).contains(&max_upload_bytes) {
+            return Err(vars.bad("MAX_UPLOAD_BYTES", "must be from 1 byte to 1 GiB"));
+        }
+        let max_image_pixels: u64 = vars.parse("MAX_IMAGE_PIXELS", 50_000_000)?;
+        if !(1..=1_000_000_000).contains(&max_image_pixels) {
+            return Err(vars.bad("MAX_IMAGE_PIXELS", "must be from 1 to 1000000000"));
+        }
+        let thumbnail_size: u32 = vars.parse("THUMBNAIL_SIZE", 300)?;
+        if !(16..=4096).contains(&thumbnail_size) {
+            return Err(vars.bad("THUMBNAIL_SIZE", "must be from 16 to 4096"));
+        }
+        let thumbnail_quality: u8 = vars.parse("THUMBNAIL_QUALITY", 85)?;
+        if !(1..=100).contains(&thumbnail_quality) {
+            return Err(vars.bad("THUMBNAIL_QUALITY", "must be from 1 to 100"));
+        }
         Ok(Config {
+            max_upload_bytes,
+            max_image_pixels,
+            thumbnail_size,
+            thumbnail_quality,
+            thumbnail_threads: vars.parse("THUMBNAIL_THREADS", default_cpu_pool_threads())?.max(1),
             storage,
             search_backend,
             elasticsearch_url,
@@ -346,7 +377,7 @@ impl Config {
             access_token_ttl_secs,
             refresh_token_ttl_secs,
             bcrypt_cost,
-            hasher_threads: vars.parse("HASHER_THREADS", default_hasher_threads())?,
+            hasher_threads: vars.parse("HASHER_THREADS", default_cpu_pool_threads())?,
             login_rate_limit: vars.parse("LOGIN_RATE_LIMIT", 10)?,
             bootstrap_admin,
             host: vars.string("APP_HOST", "0.0.0.0"),
@@ -375,10 +406,10 @@ impl Config {
     }
 }
 
-/// One core is left to request handling: measured on 2 cores, a login flood on a
-/// pool with a thread per core raised the p99 of other endpoints 10–25× (even with
+/// The size of the CPU pools (bcrypt, thumbnails). One core is left to request
+/// handling: measured on 2 cores, a login flood on a pool with a thread per core raised the p99 of other endpoints 10–25× (even with
 /// the hashing threads under `SCHED_IDLE`); with cores − 1 it stayed within 1.4×.
-fn default_hasher_threads() -> usize {
+fn default_cpu_pool_threads() -> usize {
     std::thread::available_parallelism()
         .map_or(1, |n| n.get().saturating_sub(1))
         .max(1)

@@ -143,3 +143,14 @@ impl From<actix::MailboxError> for AppError {
         }
     }
 }
+
+impl From<crate::storage::StorageError> for AppError {
+    fn from(e: crate::storage::StorageError) -> Self {
+        tracing::warn!(error = %e, "object storage failed");
+        AppError::Unavailable {
+            code: "storage_unavailable",
+            detail: "file storage is unavailable; try again shortly".to_owned(),
+            retry_after_secs: 2,
+        }
+    }
+}

@@ -8,6 +8,7 @@ pub mod config;
 pub mod db;
 pub mod error;
 pub mod http;
+pub mod imaging;
 pub mod jwt;
 pub mod messages;
 pub mod metrics;

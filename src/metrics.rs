@@ -118,6 +118,19 @@ pub static SEARCH_DOCUMENTS_WRITTEN: LazyLock<prometheus::IntCounter> = LazyLock
     )
 });
 
+/// Thumbnails made or failed, with the time each took (decode, resize, encode).
+pub static THUMBNAILS: LazyLock<HistogramVec> = LazyLock::new(|| {
+    register(
+        HistogramVec::new(
+            HistogramOpts::new("thumbnail_duration_seconds", "Thumbnails by outcome").buckets(
+                vec![0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0],
+            ),
+            &["outcome"],
+        )
+        .expect("valid metric definition"),
+    )
+});
+
 /// The Prometheus text exposition of every registered metric.
 pub fn render() -> String {
     // Touch the lazies so that a metric appears (at zero) before its first use.
@@ -131,6 +144,7 @@ pub fn render() -> String {
     LazyLock::force(&EVENT_BACKLOG);
     LazyLock::force(&SEARCH_LATENCY);
     LazyLock::force(&SEARCH_DOCUMENTS_WRITTEN);
+    LazyLock::force(&THUMBNAILS);
     let mut out = Vec::new();
     if let Err(e) = TextEncoder::new().encode(&REGISTRY.gather(), &mut out) {
         tracing::error!(error = %e, "cannot encode metrics");

@@ -103,12 +103,19 @@ async fn drain_queue(pool: DbPool, sub: Subscription, policy: RetryPolicy) -> Ap
         let handled = join_all(claimed.into_iter().map(|d| {
             let consumer = sub.consumer.clone();
             let queue = sub.queue.clone();
+            // `attempts` counts this try: it is the last when no retry n follows.
+            let retry = u32::try_from(d.attempts.max(1) - 1).unwrap_or(u32::MAX);
+            let last_attempt = policy.delay(retry).is_none();
             async move {
                 let outcome = match d.envelope.clone() {
                     Err(e) => Err(format!("unreadable envelope: {e}")),
                     Ok(envelope) => {
                         let event_type = envelope.event_type();
-                        let message = HandleEvent { queue, envelope };
+                        let message = HandleEvent {
+                            queue,
+                            envelope,
+                            last_attempt,
+                        };
                         match tokio::time::timeout(HANDLER_TIMEOUT, consumer.send(message)).await {
                             Ok(Ok(Ok(()))) => Ok(event_type),
                             Ok(Ok(Err(e))) => Err(e.0),

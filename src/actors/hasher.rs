@@ -8,6 +8,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use actix::{Actor, Addr, Handler, Message, SyncArbiter, SyncContext};
 use rand::RngCore;
 
+use crate::actors::cpu_priority;
 use crate::error::{AppError, AppResult};
 
 /// Jobs waiting or running per hashing thread before new ones are refused.
@@ -73,7 +74,7 @@ impl HasherPool {
     pub fn start(cost: u32, threads: usize) -> Self {
         let threads = threads.max(1);
         let addr = SyncArbiter::start(threads, move || {
-            yield_to_request_handling();
+            cpu_priority::yield_to_request_handling();
             let mut random = [0u8; 16];
             rand::rng().fill_bytes(&mut random);
             // Same cost as real hashes, so the dummy verification takes as long.
@@ -112,22 +113,6 @@ impl HasherPool {
             });
         }
         Ok(slot)
-    }
-}
-
-/// Puts the calling hashing thread under `SCHED_IDLE`: it uses a core whenever
-/// request handling leaves one idle and never preempts it. Measured on 2 cores
-/// with one hashing thread: /auth/me p99 during a login flood rose 3.2× at normal
-/// priority and 1.35× under `SCHED_IDLE` (BENCHMARKS.md).
-fn yield_to_request_handling() {
-    #[cfg(target_os = "linux")]
-    {
-        let param = libc::sched_param { sched_priority: 0 };
-        // SAFETY: `param` outlives the call; pid 0 names the calling thread.
-        let result = unsafe { libc::sched_setscheduler(0, libc::SCHED_IDLE, &param) };
-        if result != 0 {
-            tracing::warn!("cannot move a password hashing thread to SCHED_IDLE");
-        }
     }
 }
 

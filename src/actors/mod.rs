@@ -4,11 +4,13 @@
 pub mod attendance;
 pub mod auth;
 pub mod bridge;
+pub mod cpu_priority;
 pub mod dispatcher;
 pub mod hasher;
 pub mod health;
 pub mod indexer;
 pub mod links;
+pub mod media;
 pub mod outbox;
 pub mod portfolio;
 pub mod profile;
@@ -23,6 +25,7 @@ use actix::{Addr, Supervisor};
 
 use crate::config::{Config, EventBusKind, SearchBackend, StorageConfig};
 use crate::db::{self, DbPool};
+use crate::imaging::thumbnail::ThumbnailSpec;
 use crate::jwt::{self, JwtKeys};
 use crate::search::SearchIndex;
 use crate::search::elastic::ElasticIndex;
@@ -40,6 +43,10 @@ use dispatcher::EventDispatcher;
 use hasher::HasherPool;
 use health::HealthActor;
 use indexer::IndexerActor;
+use media::jobs::{MediaJobs, MediaJobsActor};
+use media::naming::MediaUrls;
+use media::thumbnailer::ThumbnailerPool;
+use media::{MediaActor, MediaContext};
 use outbox::{BusHandle, OutboxRelay};
 use portfolio::PortfolioActor;
 use profile::ProfileActor;
@@ -58,6 +65,7 @@ pub struct Actors {
     pub keys: Arc<JwtKeys>,
     pub search_index: Arc<dyn SearchIndex>,
     pub store: Arc<dyn ObjectStore>,
+    pub media: Arc<MediaContext>,
 }
 
 /// Actors started once per HTTP worker thread. They hold no state of their own
@@ -69,6 +77,7 @@ pub struct WorkerActors {
     pub profile: Addr<ProfileActor>,
     pub portfolio: Addr<PortfolioActor>,
     pub search: Addr<SearchActor>,
+    pub media: Addr<MediaActor>,
 }
 
 impl Actors {
@@ -90,8 +99,12 @@ impl Actors {
         });
         let search_index = open_search_index(config)?;
         let store = open_store(config)?;
+        let urls = MediaUrls {
+            base: config.public_base_url.clone(),
+        };
         let (relay, publisher) = if config.role.runs_workers() {
             let mut subscriptions = subscriptions;
+            subscriptions.push(media_subscription(config, &pool, &store, &urls));
             let (indexer_pool, index) = (pool.clone(), search_index.clone());
             let indexer = Supervisor::start(move |_| IndexerActor::new(indexer_pool, index));
             for (queue, binding) in [
@@ -116,6 +129,12 @@ impl Actors {
         let health = Supervisor::start(move |_| {
             HealthActor::new(pool, publisher, health_index, health_store)
         });
+        let media = Arc::new(MediaContext {
+            pool: auth.pool.clone(),
+            store: store.clone(),
+            urls,
+            max_image_pixels: config.max_image_pixels,
+        });
         Ok(Actors {
             health,
             attendance,
@@ -124,6 +143,7 @@ impl Actors {
             keys,
             search_index,
             store,
+            media,
         })
     }
 
@@ -132,12 +152,42 @@ impl Actors {
         let auth = self.auth.clone();
         let (pool_a, pool_b) = (self.auth.pool.clone(), self.auth.pool.clone());
         let index = self.search_index.clone();
+        let media = self.media.clone();
         WorkerActors {
+            media: Supervisor::start(move |_| MediaActor::new(media)),
             search: Supervisor::start(move |_| SearchActor::new(index)),
             auth: Supervisor::start(move |_| AuthActor::new(auth)),
             profile: Supervisor::start(move |_| ProfileActor::new(pool_a)),
             portfolio: Supervisor::start(move |_| PortfolioActor::new(pool_b)),
         }
+    }
+}
+
+/// `media.events` → the thumbnail and file-removal jobs.
+fn media_subscription(
+    config: &Config,
+    pool: &DbPool,
+    store: &Arc<dyn ObjectStore>,
+    urls: &MediaUrls,
+) -> Subscription {
+    let spec = ThumbnailSpec {
+        size: config.thumbnail_size,
+        quality: config.thumbnail_quality,
+        max_pixels: config.max_image_pixels,
+    };
+    let portfolio_pool = pool.clone();
+    let jobs = Arc::new(MediaJobs {
+        pool: pool.clone(),
+        store: store.clone(),
+        thumbnailer: ThumbnailerPool::start(config.thumbnail_threads, spec),
+        portfolio: Supervisor::start(move |_| PortfolioActor::new(portfolio_pool)),
+        urls: urls.clone(),
+    });
+    let consumer = Supervisor::start(move |_| MediaJobsActor::new(jobs.clone()));
+    Subscription {
+        queue: "media.events".to_owned(),
+        bindings: vec!["media.*".to_owned()],
+        consumer: consumer.recipient(),
     }
 }
 

@@ -3,6 +3,7 @@
 
 pub mod checkins;
 pub mod deliveries;
+pub mod media;
 mod migrate;
 pub mod outbox;
 pub mod profiles;

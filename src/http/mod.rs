@@ -4,6 +4,8 @@
 pub mod attendance;
 pub mod auth;
 pub mod extract;
+pub mod media;
+pub mod media_files;
 pub mod openapi;
 pub mod ops;
 pub mod problem;

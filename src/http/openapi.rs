@@ -5,7 +5,9 @@ use utoipa::OpenApi;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa_swagger_ui::SwaggerUi;
 
-use crate::http::{attendance, auth, ops, problem, profiles, projects, search, users};
+use crate::http::{
+    attendance, auth, media, media_files, ops, problem, profiles, projects, search, users,
+};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -19,6 +21,7 @@ use crate::http::{attendance, auth, ops, problem, profiles, projects, search, us
         projects::create, projects::get, projects::list, projects::by_user, projects::update,
         projects::set_thumbnail, projects::delete, projects::reindex,
         search::search, search::suggest,
+        media::upload, media::get, media::list, media::delete, media_files::upload, media_files::thumbnail,
     ),
     components(schemas(problem::Problem)),
     modifiers(&BearerAuth),

@@ -4,7 +4,9 @@
 use actix_web::web::{self, ServiceConfig, delete, get, patch, post, put, resource};
 
 use crate::config::Role;
-use crate::http::{attendance, auth, openapi, ops, problem, profiles, projects, search, users};
+use crate::http::{
+    attendance, auth, media, media_files, openapi, ops, problem, profiles, projects, search, users,
+};
 
 /// Largest accepted JSON body (SPEC §0).
 pub const JSON_LIMIT: usize = 64 * 1024;
@@ -83,6 +85,15 @@ fn api(cfg: &mut ServiceConfig) {
         .service(resource("/admin/reindex-projects").route(post().to(projects::reindex)))
         .service(resource("/search").route(get().to(search::search)))
         .service(resource("/search/suggest").route(get().to(search::suggest)))
+        .service(resource("/media/upload").route(post().to(media::upload)))
+        .service(resource("/media/uploads/{path:.*}").route(get().to(media_files::upload)))
+        .service(resource("/media/thumbnails/{path:.*}").route(get().to(media_files::thumbnail)))
+        .service(resource("/media").route(get().to(media::list)))
+        .service(
+            resource("/media/{id}")
+                .route(get().to(media::get))
+                .route(delete().to(media::delete)),
+        )
         .service(resource("/checkins").route(post().to(attendance::check_in)))
         .service(resource("/attendance/{event_id}").route(get().to(attendance::list)))
         .service(

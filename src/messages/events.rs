@@ -97,6 +97,8 @@ pub struct MediaUploaded {
 pub struct MediaDeleted {
     pub file_id: Uuid,
     pub owner_id: Uuid,
+    /// The upload's object key (the thumbnail's follows from the ids).
+    pub path: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -114,6 +116,8 @@ pub struct CheckedIn {
 pub struct HandleEvent {
     pub queue: String,
     pub envelope: EventEnvelope,
+    /// No retry follows if this try fails: a handler records a final failure now.
+    pub last_attempt: bool,
 }
 
 /// Why a handler failed; kept as the dead letter's last error.

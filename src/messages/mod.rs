@@ -5,6 +5,7 @@
 pub mod attendance;
 pub mod auth;
 pub mod events;
+pub mod media;
 pub mod ops;
 pub mod page;
 pub mod patch;

@@ -3,10 +3,10 @@
 use super::AuthContext;
 use super::rules::{self, Checks, may_grant, may_manage};
 use crate::config::BootstrapAdmin;
-use crate::db::{self, outbox, projects, refresh_tokens, users};
+use crate::db::{self, media, outbox, projects, refresh_tokens, users};
 use crate::error::{AppError, AppResult, FieldErrors};
 use crate::messages::auth::{Caller, NewAccount, Register, Role, User};
-use crate::messages::events::{DomainEvent, ProjectDeleted};
+use crate::messages::events::{DomainEvent, MediaDeleted, ProjectDeleted};
 use crate::messages::page::Page;
 use crate::messages::users::{
     CreateUser, DeleteUser, GetUser, ListUsers, UpdateUser, UserPatch, UserView,
@@ -306,11 +306,24 @@ impl AuthContext {
         if target.role == Role::Superadmin && superadmins <= 1 {
             return Err(last_superadmin());
         }
-        // Projects go first, each with its event (the FK cascade would emit none).
+        // Files and projects go first, each with its event (the FK cascade would
+        // emit none); the `media.deleted` consumer removes the stored objects.
+        let files = media::delete_by_owner(&tx, id).await?;
         let removed = projects::delete_by_owner(&tx, id).await?;
-        let events = removed
+        let events = files
             .into_iter()
-            .map(|project_id| DomainEvent::ProjectDeleted(ProjectDeleted { project_id }))
+            .map(|file| {
+                DomainEvent::MediaDeleted(MediaDeleted {
+                    file_id: file.id,
+                    owner_id: file.user_id,
+                    path: file.file_path,
+                })
+            })
+            .chain(
+                removed
+                    .into_iter()
+                    .map(|project_id| DomainEvent::ProjectDeleted(ProjectDeleted { project_id })),
+            )
             .collect();
         outbox::record_many(&tx, events).await?;
         users::delete(&tx, id).await?;

@@ -155,6 +155,7 @@ async fn handle_delivery(
             let message = HandleEvent {
                 queue: sub.queue.clone(),
                 envelope,
+                last_attempt: attempt >= max_retries,
             };
             match tokio::time::timeout(HANDLER_TIMEOUT, sub.consumer.send(message)).await {
                 Ok(Ok(Ok(()))) => Ok(()),

@@ -1,0 +1,273 @@
+//! `MediaActor`: uploads, their metadata and deletion (SPEC §6). An upload's type
+//! comes from its bytes, an image's size from its header (before anything decodes
+//! it); the object is written first and the row with its `media.uploaded` event
+//! commits after, so a row never names a missing object — and a failed commit
+//! removes the object again.
+
+pub mod files;
+pub mod jobs;
+pub mod naming;
+pub mod thumbnailer;
+
+use std::sync::Arc;
+
+use actix::{Actor, Context, Handler, ResponseFuture, Supervised};
+use uuid::Uuid;
+
+use crate::db::{DbPool, media, outbox, projects};
+use crate::error::{AppError, AppResult};
+use crate::imaging::{self, FileKind};
+use crate::messages::auth::Caller;
+use crate::messages::events::{DomainEvent, MediaDeleted, MediaUploaded};
+use crate::messages::media::{DeleteMedia, GetMedia, ListMedia, Media, ThumbnailStatus, Upload};
+use crate::messages::page::Page;
+use crate::storage::{ObjectKey, ObjectStore};
+
+use naming::{MediaUrls, display_name, extension, thumbnail_key, upload_key};
+
+/// What every `MediaActor` shares.
+pub struct MediaContext {
+    pub pool: DbPool,
+    pub store: Arc<dyn ObjectStore>,
+    pub urls: MediaUrls,
+    pub max_image_pixels: u64,
+}
+
+/// One per HTTP worker; it holds only the shared context.
+pub struct MediaActor {
+    ctx: Arc<MediaContext>,
+}
+
+impl MediaActor {
+    pub fn new(ctx: Arc<MediaContext>) -> Self {
+        MediaActor { ctx }
+    }
+
+    fn answer<T: 'static>(
+        &self,
+        work: impl AsyncFnOnce(Arc<MediaContext>) -> AppResult<T> + 'static,
+    ) -> ResponseFuture<AppResult<T>> {
+        let ctx = self.ctx.clone();
+        Box::pin(async move { work(ctx).await })
+    }
+}
+
+impl Actor for MediaActor {
+    type Context = Context<Self>;
+}
+
+impl Supervised for MediaActor {}
+
+fn may_change(caller: &Caller, owner: Uuid) -> bool {
+    caller.id == owner || caller.role.is_admin()
+}
+
+/// The type the bytes announce, checked against the name's extension; for images,
+/// the declared size against `max_pixels`.
+fn inspect(bytes: &[u8], name: &str, max_pixels: u64) -> AppResult<FileKind> {
+    let kind = FileKind::sniff(bytes).ok_or_else(|| AppError::UnsupportedMediaType {
+        detail: "the file is not a JPEG, PNG, GIF, WebP or PDF".to_owned(),
+    })?;
+    if let Some(ext) = extension(name)
+        && !kind.matches_extension(ext)
+    {
+        return Err(AppError::UnsupportedMediaType {
+            detail: format!(
+                "the file's content is {} but its name ends in .{ext}",
+                kind.mime_type()
+            ),
+        });
+    }
+    if kind.is_image() {
+        let (width, height) =
+            imaging::declared_dimensions(bytes, kind).map_err(|_| AppError::Unprocessable {
+                code: "undecodable_image",
+                detail: "the image's header cannot be read".to_owned(),
+            })?;
+        if u64::from(width) * u64::from(height) > max_pixels {
+            return Err(AppError::Unprocessable {
+                code: "image_too_large",
+                detail: format!(
+                    "the image declares {width}×{height} pixels; at most {max_pixels} are accepted"
+                ),
+            });
+        }
+    }
+    Ok(kind)
+}
+
+/// The project an upload names must exist and be the caller's (or the caller an admin).
+fn check_project(caller: &Caller, owner: Option<Uuid>) -> AppResult<()> {
+    match owner {
+        None => Err(AppError::not_found("project")),
+        Some(owner) if !may_change(caller, owner) => Err(AppError::forbidden(
+            "not_your_project",
+            "files can only be attached to your own projects",
+        )),
+        Some(_) => Ok(()),
+    }
+}
+
+impl Handler<Upload> for MediaActor {
+    type Result = ResponseFuture<AppResult<Media>>;
+
+    fn handle(&mut self, msg: Upload, _: &mut Context<Self>) -> Self::Result {
+        self.answer(async move |ctx| {
+            let name = display_name(msg.original_filename.as_deref());
+            let kind = inspect(&msg.bytes, &name, ctx.max_image_pixels)?;
+            if let Some(project) = msg.project_id {
+                let db = ctx.pool.get().await?;
+                let owner = projects::find(&db, project).await?.map(|p| p.user_id);
+                check_project(&msg.caller, owner)?;
+            }
+            let id = Uuid::now_v7();
+            let key = upload_key(msg.caller.id, id, kind);
+            let object = ObjectKey::parse(&key)
+                .ok_or_else(|| AppError::internal(format!("invalid object key {key}")))?;
+            let size = msg.bytes.len();
+            ctx.store.put(&object, msg.bytes, kind.mime_type()).await?;
+            let recorded = record_upload(&ctx, &msg.caller, msg.project_id, id, &name, &key, size, kind).await;
+            if recorded.is_err()
+                && let Err(e) = ctx.store.delete(&object).await
+            {
+                tracing::warn!(key, error = %e, "cannot remove the object of a failed upload");
+            }
+            recorded.map(|row| ctx.urls.media(row))
+        })
+    }
+}
+
+/// The row and its `media.uploaded` event, in one transaction.
+#[allow(clippy::too_many_arguments)]
+async fn record_upload(
+    ctx: &MediaContext,
+    caller: &Caller,
+    project_id: Option<Uuid>,
+    id: Uuid,
+    name: &str,
+    key: &str,
+    size: usize,
+    kind: FileKind,
+) -> AppResult<media::MediaRow> {
+    let mut db = ctx.pool.get().await?;
+    let tx = db.transaction().await?;
+    if let Some(project) = project_id {
+        // Locked so the project cannot vanish before the row naming it commits.
+        check_project(caller, projects::lock_owner(&tx, project).await?)?;
+    }
+    let status = if kind.is_image() {
+        ThumbnailStatus::Pending
+    } else {
+        ThumbnailStatus::Skipped
+    };
+    let row = media::insert(
+        &tx,
+        &media::NewMedia {
+            id,
+            user_id: caller.id,
+            project_id,
+            original_filename: name,
+            file_path: key,
+            file_size: i64::try_from(size).unwrap_or(i64::MAX),
+            mime_type: kind.mime_type(),
+            thumbnail_status: status,
+        },
+    )
+    .await?;
+    let event = MediaUploaded {
+        file_id: id,
+        path: key.to_owned(),
+        owner_id: caller.id,
+        project_id,
+        file_url: ctx.urls.of(key),
+        mime_type: kind.mime_type().to_owned(),
+    };
+    outbox::record(&tx, DomainEvent::MediaUploaded(event)).await?;
+    tx.commit().await?;
+    Ok(row)
+}
+
+impl Handler<GetMedia> for MediaActor {
+    type Result = ResponseFuture<AppResult<Media>>;
+
+    fn handle(&mut self, msg: GetMedia, _: &mut Context<Self>) -> Self::Result {
+        self.answer(async move |ctx| {
+            let db = ctx.pool.get().await?;
+            let row = media::find(&db, msg.id)
+                .await?
+                .ok_or_else(|| AppError::not_found("file"))?;
+            Ok(ctx.urls.media(row))
+        })
+    }
+}
+
+impl Handler<ListMedia> for MediaActor {
+    type Result = ResponseFuture<AppResult<Page<Media>>>;
+
+    fn handle(&mut self, msg: ListMedia, _: &mut Context<Self>) -> Self::Result {
+        self.answer(async move |ctx| {
+            let db = ctx.pool.get().await?;
+            if let Some(project) = msg.project_id
+                && projects::find(&db, project).await?.is_none()
+            {
+                return Err(AppError::not_found("project"));
+            }
+            let (rows, total) =
+                media::list(&db, msg.project_id, msg.page.limit(), msg.page.offset()).await?;
+            let items = rows.into_iter().map(|row| ctx.urls.media(row)).collect();
+            Ok(Page::new(items, total, msg.page))
+        })
+    }
+}
+
+impl Handler<DeleteMedia> for MediaActor {
+    type Result = ResponseFuture<AppResult<()>>;
+
+    fn handle(&mut self, msg: DeleteMedia, _: &mut Context<Self>) -> Self::Result {
+        self.answer(async move |ctx| {
+            let mut db = ctx.pool.get().await?;
+            let tx = db.transaction().await?;
+            let row = media::lock(&tx, msg.id)
+                .await?
+                .ok_or_else(|| AppError::not_found("file"))?;
+            if !may_change(&msg.caller, row.user_id) {
+                return Err(AppError::forbidden(
+                    "not_your_file",
+                    "only the owner or an admin may delete this file",
+                ));
+            }
+            media::delete(&tx, msg.id).await?;
+            let event = MediaDeleted {
+                file_id: row.id,
+                owner_id: row.user_id,
+                path: row.file_path.clone(),
+            };
+            outbox::record(&tx, DomainEvent::MediaDeleted(event)).await?;
+            tx.commit().await?;
+            // Removed now so the 204 means gone; the `media.deleted` consumer removes
+            // them again if this process dies first.
+            let _ = remove_objects(ctx.store.as_ref(), &row.file_path, row.user_id, row.id).await;
+            Ok(())
+        })
+    }
+}
+
+/// Removes a file's upload and thumbnail; failures are logged (the event retries).
+pub async fn remove_objects(
+    store: &dyn ObjectStore,
+    path: &str,
+    owner: Uuid,
+    file_id: Uuid,
+) -> Result<(), String> {
+    let mut failed = None;
+    for key in [path.to_owned(), thumbnail_key(owner, file_id)] {
+        let Some(object) = ObjectKey::parse(&key) else {
+            continue;
+        };
+        if let Err(e) = store.delete(&object).await {
+            tracing::warn!(key, error = %e, "cannot remove a stored file");
+            failed = Some(e.to_string());
+        }
+    }
+    failed.map_or(Ok(()), Err)
+}
