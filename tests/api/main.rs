@@ -8,6 +8,8 @@ mod es_stub;
 mod event_log;
 mod events;
 mod harness;
+mod media;
+mod media_fixtures;
 mod operations;
 mod profiles;
 mod projects;

@@ -95,7 +95,7 @@ async fn the_filesystem_store_behaves_and_writes_atomically() {
 }
 
 /// An s3s-fs server over `root`, with signature checking, on a random port.
-async fn s3_server(root: &Path) -> String {
+pub async fn s3_server(root: &Path) -> String {
     let fs = s3s_fs::FileSystem::new(root).expect("s3s-fs root");
     let mut builder = s3s::service::S3ServiceBuilder::new(fs);
     builder.set_auth(s3s::auth::SimpleAuth::from_single(

@@ -1,0 +1,214 @@
+//! SPEC §6 over HTTP, on both object stores: uploads, thumbnails, serving, deletion.
+
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+use crate::harness::{Reply, TestApp, TestUser, wait_for};
+use crate::media_fixtures::{Store, app_on, pdf, png, png_bomb, stored_objects};
+
+pub async fn upload(
+    app: &TestApp,
+    token: &str,
+    filename: &str,
+    bytes: Vec<u8>,
+    project_id: Option<&str>,
+) -> Reply {
+    let part = reqwest::multipart::Part::bytes(bytes).file_name(filename.to_owned());
+    let mut form = reqwest::multipart::Form::new().part("file", part);
+    if let Some(project) = project_id {
+        form = form.text("project_id", project.to_owned());
+    }
+    app.send(
+        app.client
+            .post(app.url("/media/upload"))
+            .bearer_auth(token)
+            .multipart(form),
+    )
+    .await
+}
+
+/// Status, headers and raw bytes of a GET.
+pub async fn fetch(app: &TestApp, path: &str) -> (u16, reqwest::header::HeaderMap, Vec<u8>) {
+    let res = app.client.get(app.url(path)).send().await.expect("sent");
+    let status = res.status().as_u16();
+    let headers = res.headers().clone();
+    (status, headers, res.bytes().await.expect("body").to_vec())
+}
+
+pub async fn project(app: &TestApp, user: &TestUser, title: &str) -> String {
+    let body = json!({"title": title});
+    let reply = app.call("POST", "/projects", &user.access, Some(&body)).await;
+    assert_eq!(reply.status, 201, "{}", reply.text);
+    reply.json()["id"].as_str().expect("id").to_owned()
+}
+
+/// Waits until the file's thumbnail status is no longer `pending`; returns the metadata.
+pub async fn settled(app: &TestApp, id: &str) -> Value {
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let media = app.get(&format!("/media/{id}")).await.json();
+        if media["thumbnail_status"] != "pending" || std::time::Instant::now() > deadline {
+            return media;
+        }
+        actix_rt::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+async fn media_rows(app: &TestApp) -> i64 {
+    let db = app.pool.get().await.unwrap();
+    db.query_one("SELECT count(*) FROM media", &[])
+        .await
+        .unwrap()
+        .get(0)
+}
+
+async fn an_image_goes_all_the_way_to_search(store: Store) {
+    let (app, _s3) = app_on(store, &[]).await;
+    let ana = app.user("ana").await;
+    let project_id = project(&app, &ana, "Harbour lights").await;
+    let bytes = png(640, 480);
+
+    let reply = upload(&app, &ana.access, "../../My Photo.PNG", bytes.clone(), Some(&project_id)).await;
+    assert_eq!(reply.status, 201, "{}", reply.text);
+    let media = reply.json();
+    let id = media["id"].as_str().unwrap();
+    let stored = format!("uploads/{}/{id}.png", ana.id);
+    assert_eq!(media["file_path"], stored);
+    assert_eq!(media["file_url"], format!("/media/{stored}"));
+    assert_eq!(media["filename"], format!("{id}.png"));
+    assert_eq!(media["original_filename"], "My Photo.PNG");
+    assert_eq!(media["file_size"], bytes.len());
+    assert_eq!(media["mime_type"], "image/png");
+    assert_eq!(media["project_id"], project_id.as_str());
+    assert_eq!(media["user_id"], ana.id.as_str());
+    assert_eq!(media["thumbnail_status"], "pending");
+    assert!(media["thumbnail_url"].is_null());
+    assert!(media["created_at"].is_string());
+
+    let (status, headers, body) = fetch(&app, &format!("/media/{stored}")).await;
+    assert_eq!(status, 200);
+    assert_eq!(body, bytes);
+    assert_eq!(headers["content-type"], "image/png");
+    assert_eq!(headers["x-content-type-options"], "nosniff");
+    assert!(headers["cache-control"].to_str().unwrap().contains("max-age"));
+    let etag = headers["etag"].to_str().unwrap().to_owned();
+    assert!(etag.starts_with('"') && etag.ends_with('"'), "{etag}");
+    let again = app
+        .client
+        .get(app.url(&format!("/api/v1/media/{stored}")))
+        .header("if-none-match", &etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status().as_u16(), 304);
+    assert_eq!(again.headers()["etag"].to_str().unwrap(), etag);
+
+    let done = settled(&app, id).await;
+    assert_eq!(done["thumbnail_status"], "done", "{done}");
+    let thumb_path = format!("thumbnails/{}/{id}_thumb.jpg", ana.id);
+    assert_eq!(done["thumbnail_url"], format!("/media/{thumb_path}"));
+    let (status, headers, jpeg) = fetch(&app, &format!("/media/{thumb_path}")).await;
+    assert_eq!(status, 200);
+    assert_eq!(headers["content-type"], "image/jpeg");
+    let thumb = image::load_from_memory(&jpeg).unwrap();
+    assert_eq!((thumb.width(), thumb.height()), (300, 225));
+
+    // The project shows it, and so does search (project.updated → index).
+    let url = done["thumbnail_url"].clone();
+    let reply = app.get(&format!("/projects/{project_id}")).await;
+    assert_eq!(reply.json()["thumbnail_url"], url);
+    let found = wait_for(Duration::from_secs(10), || {
+        let reply = app.get("/search?query=harbour");
+        let url = url.clone();
+        async move { reply.await.json()["results"][0]["thumbnail_url"] == url }
+    })
+    .await;
+    assert!(found, "search never showed the thumbnail");
+
+    let listed = app.get(&format!("/media?project_id={project_id}")).await.json();
+    assert_eq!(listed["total"], 1);
+    assert_eq!(listed["items"][0]["id"], id);
+
+    let reply = app.call("DELETE", &format!("/media/{id}"), &ana.access, None).await;
+    assert_eq!(reply.status, 204, "{}", reply.text);
+    app.get(&format!("/media/{id}")).await.problem(404, "not_found");
+    for path in [&stored, &thumb_path] {
+        let (status, _, _) = fetch(&app, &format!("/media/{path}")).await;
+        assert_eq!(status, 404, "{path} still served after delete");
+    }
+    assert_eq!(media_rows(&app).await, 0);
+}
+
+#[actix_web::test]
+async fn an_image_goes_all_the_way_to_search_on_the_filesystem() {
+    an_image_goes_all_the_way_to_search(Store::Fs).await;
+}
+
+#[actix_web::test]
+async fn an_image_goes_all_the_way_to_search_on_s3() {
+    an_image_goes_all_the_way_to_search(Store::S3).await;
+}
+
+async fn refused_uploads_store_nothing(store: Store) {
+    let (app, s3) = app_on(store, &[("MAX_IMAGE_PIXELS", "50000000")]).await;
+    let ana = app.user("ana").await;
+    let fake_png = b"<html><script>alert(1)</script></html>".to_vec();
+    upload(&app, &ana.access, "cat.png", fake_png, None)
+        .await
+        .problem(415, "unsupported_media_type");
+    upload(&app, &ana.access, "cat.jpg", png(8, 8), None)
+        .await
+        .problem(415, "unsupported_media_type");
+    let svg = b"<svg xmlns=\"http://www.w3.org/2000/svg\"/>".to_vec();
+    upload(&app, &ana.access, "logo.svg", svg, None)
+        .await
+        .problem(415, "unsupported_media_type");
+    upload(&app, &ana.access, "empty.png", Vec::new(), None)
+        .await
+        .problem(415, "unsupported_media_type");
+    let doc = upload(&app, &ana.access, "bomb.png", png_bomb(), None)
+        .await
+        .problem(422, "image_too_large");
+    assert!(doc["detail"].as_str().unwrap().contains("8000×8000"), "{doc}");
+    let mut broken = png(8, 8);
+    broken.truncate(12);
+    upload(&app, &ana.access, "broken.png", broken, None)
+        .await
+        .problem(422, "undecodable_image");
+    assert_eq!(media_rows(&app).await, 0);
+    assert_eq!(stored_objects(&app, s3.as_ref()), Vec::<String>::new());
+    // The check sees objects when there are some.
+    let kept = upload(&app, &ana.access, "ok.png", png(8, 8), None).await.json();
+    let listed = stored_objects(&app, s3.as_ref());
+    assert!(listed.contains(kept["file_path"].as_str().unwrap()), "{listed:?}");
+}
+
+#[actix_web::test]
+async fn refused_uploads_store_nothing_on_the_filesystem() {
+    refused_uploads_store_nothing(Store::Fs).await;
+}
+
+#[actix_web::test]
+async fn refused_uploads_store_nothing_on_s3() {
+    refused_uploads_store_nothing(Store::S3).await;
+}
+
+#[actix_web::test]
+async fn a_pdf_is_kept_without_a_thumbnail() {
+    let (app, _s3) = app_on(Store::Fs, &[]).await;
+    let ana = app.user("ana").await;
+    let reply = upload(&app, &ana.access, "cv.pdf", pdf(), None).await;
+    assert_eq!(reply.status, 201, "{}", reply.text);
+    let media = reply.json();
+    assert_eq!(media["mime_type"], "application/pdf");
+    assert_eq!(media["thumbnail_status"], "skipped");
+    let (status, headers, body) = fetch(&app, media["file_url"].as_str().unwrap()).await;
+    assert_eq!(status, 200);
+    assert_eq!(body, pdf());
+    assert_eq!(headers["content-type"], "application/pdf");
+    // A name without an extension is fine: the bytes decide.
+    let reply = upload(&app, &ana.access, "scan", pdf(), None).await;
+    assert_eq!(reply.status, 201, "{}", reply.text);
+    assert_eq!(reply.json()["original_filename"], "scan");
+}
