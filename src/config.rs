@@ -357,7 +357,9 @@ impl Config {
             max_image_pixels,
             thumbnail_size,
             thumbnail_quality,
-            thumbnail_threads: vars.parse("THUMBNAIL_THREADS", default_cpu_pool_threads())?.max(1),
+            thumbnail_threads: vars
+                .parse("THUMBNAIL_THREADS", default_cpu_pool_threads())?
+                .max(1),
             storage,
             search_backend,
             elasticsearch_url,

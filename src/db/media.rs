@@ -85,7 +85,9 @@ pub async fn find(
     id: Uuid,
 ) -> Result<Option<MediaRow>, tokio_postgres::Error> {
     let sql = format!("SELECT {COLUMNS} FROM media WHERE id = $1");
-    let row = db.query_opt(&db.prepare_cached(&sql).await?, &[&id]).await?;
+    let row = db
+        .query_opt(&db.prepare_cached(&sql).await?, &[&id])
+        .await?;
     Ok(row.as_ref().map(from_row))
 }
 
@@ -101,7 +103,10 @@ pub async fn list(
         "SELECT {COLUMNS} FROM media {filter} ORDER BY created_at DESC, id DESC LIMIT $2 OFFSET $3"
     );
     let rows = db
-        .query(&db.prepare_cached(&sql).await?, &[&project_id, &limit, &offset])
+        .query(
+            &db.prepare_cached(&sql).await?,
+            &[&project_id, &limit, &offset],
+        )
         .await?;
     let count = format!("SELECT count(*) FROM media {filter}");
     let total: i64 = db
@@ -120,7 +125,9 @@ pub async fn delete(
     id: Uuid,
 ) -> Result<Option<MediaRow>, tokio_postgres::Error> {
     let sql = format!("DELETE FROM media WHERE id = $1 RETURNING {COLUMNS}");
-    let row = db.query_opt(&db.prepare_cached(&sql).await?, &[&id]).await?;
+    let row = db
+        .query_opt(&db.prepare_cached(&sql).await?, &[&id])
+        .await?;
     Ok(row.as_ref().map(from_row))
 }
 
@@ -130,7 +137,9 @@ pub async fn lock(
     id: Uuid,
 ) -> Result<Option<MediaRow>, tokio_postgres::Error> {
     let sql = format!("SELECT {COLUMNS} FROM media WHERE id = $1 FOR UPDATE");
-    let row = db.query_opt(&db.prepare_cached(&sql).await?, &[&id]).await?;
+    let row = db
+        .query_opt(&db.prepare_cached(&sql).await?, &[&id])
+        .await?;
     Ok(row.as_ref().map(from_row))
 }
 

@@ -52,7 +52,9 @@ async fn serve(actors: &WorkerActors, req: &HttpRequest, path: String) -> AppRes
         })
         .await??;
     Ok(match file {
-        MediaFile::NotModified { etag } => with_headers(HttpResponse::NotModified(), &etag).finish(),
+        MediaFile::NotModified { etag } => {
+            with_headers(HttpResponse::NotModified(), &etag).finish()
+        }
         MediaFile::Body {
             etag,
             size,

@@ -32,7 +32,21 @@ impl FileKind {
             [0xFF, 0xD8, 0xFF, ..] => FileKind::Jpeg,
             [0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A, ..] => FileKind::Png,
             [b'G', b'I', b'F', b'8', b'7' | b'9', b'a', ..] => FileKind::Gif,
-            [b'R', b'I', b'F', b'F', _, _, _, _, b'W', b'E', b'B', b'P', ..] => FileKind::Webp,
+            [
+                b'R',
+                b'I',
+                b'F',
+                b'F',
+                _,
+                _,
+                _,
+                _,
+                b'W',
+                b'E',
+                b'B',
+                b'P',
+                ..,
+            ] => FileKind::Webp,
             [b'%', b'P', b'D', b'F', b'-', ..] => FileKind::Pdf,
             _ => return None,
         };
@@ -107,14 +121,20 @@ mod tests {
 
     #[test]
     fn types_come_from_magic_numbers_only() {
-        assert_eq!(FileKind::sniff(b"\xFF\xD8\xFF\xE0rest"), Some(FileKind::Jpeg));
+        assert_eq!(
+            FileKind::sniff(b"\xFF\xD8\xFF\xE0rest"),
+            Some(FileKind::Jpeg)
+        );
         assert_eq!(
             FileKind::sniff(b"\x89PNG\r\n\x1a\nrest"),
             Some(FileKind::Png)
         );
         assert_eq!(FileKind::sniff(b"GIF89a..."), Some(FileKind::Gif));
         assert_eq!(FileKind::sniff(b"GIF87a..."), Some(FileKind::Gif));
-        assert_eq!(FileKind::sniff(b"RIFF\0\0\0\0WEBPVP8 "), Some(FileKind::Webp));
+        assert_eq!(
+            FileKind::sniff(b"RIFF\0\0\0\0WEBPVP8 "),
+            Some(FileKind::Webp)
+        );
         assert_eq!(FileKind::sniff(b"%PDF-1.7"), Some(FileKind::Pdf));
         for other in [
             &b""[..],
@@ -135,11 +155,11 @@ mod tests {
         assert!(FileKind::Jpeg.matches_extension("jpg"));
         assert!(!FileKind::Png.matches_extension("jpg"));
         assert!(FileKind::Webp.matches_extension("WebP"));
+        assert_eq!(FileKind::of_key("uploads/u/f.webp"), Some(FileKind::Webp));
         assert_eq!(
-            FileKind::of_key("uploads/u/f.webp"),
-            Some(FileKind::Webp)
+            FileKind::of_key("thumbnails/u/f_thumb.jpg"),
+            Some(FileKind::Jpeg)
         );
-        assert_eq!(FileKind::of_key("thumbnails/u/f_thumb.jpg"), Some(FileKind::Jpeg));
         assert_eq!(FileKind::of_key("uploads/u/f.exe"), None);
         assert_eq!(FileKind::of_key("uploads/u/f"), None);
     }

@@ -190,7 +190,10 @@ mod tests {
             let right = decoded.get_pixel(260, 75);
             assert!(left[0] > 200 && left[2] < 60, "{resampler:?} left {left:?}");
             // Transparent pixels become white, not black.
-            assert!(right.0.iter().all(|&c| c > 220), "{resampler:?} right {right:?}");
+            assert!(
+                right.0.iter().all(|&c| c > 220),
+                "{resampler:?} right {right:?}"
+            );
         }
     }
 

@@ -10,6 +10,7 @@ mod events;
 mod harness;
 mod media;
 mod media_fixtures;
+mod media_rules;
 mod operations;
 mod profiles;
 mod projects;

@@ -122,7 +122,10 @@ impl MediaJobs {
             .map_err(|e| e.to_string())?;
         if !recorded {
             // The file was deleted while its thumbnail was being made.
-            self.store.delete(&target).await.map_err(|e| e.to_string())?;
+            self.store
+                .delete(&target)
+                .await
+                .map_err(|e| e.to_string())?;
         }
         Ok(())
     }

@@ -126,7 +126,17 @@ impl Handler<Upload> for MediaActor {
                 .ok_or_else(|| AppError::internal(format!("invalid object key {key}")))?;
             let size = msg.bytes.len();
             ctx.store.put(&object, msg.bytes, kind.mime_type()).await?;
-            let recorded = record_upload(&ctx, &msg.caller, msg.project_id, id, &name, &key, size, kind).await;
+            let recorded = record_upload(
+                &ctx,
+                &msg.caller,
+                msg.project_id,
+                id,
+                &name,
+                &key,
+                size,
+                kind,
+            )
+            .await;
             if recorded.is_err()
                 && let Err(e) = ctx.store.delete(&object).await
             {
