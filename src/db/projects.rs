@@ -108,6 +108,27 @@ pub async fn update(
     Ok(())
 }
 
+/// Clears the thumbnail if it is still `url` (its file is being deleted); returns the
+/// owner when it did.
+pub async fn clear_thumbnail_if(
+    db: &impl GenericClient,
+    id: Uuid,
+    url: &str,
+) -> Result<Option<Uuid>, tokio_postgres::Error> {
+    let row = db
+        .query_opt(
+            &db.prepare_cached(
+                "UPDATE projects SET thumbnail_url = NULL,
+                     index_version = nextval('project_index_version'), updated_at = now()
+                 WHERE id = $1 AND thumbnail_url = $2 RETURNING user_id",
+            )
+            .await?,
+            &[&id, &url],
+        )
+        .await?;
+    Ok(row.map(|r| r.get(0)))
+}
+
 pub async fn delete(db: &impl GenericClient, id: Uuid) -> Result<bool, tokio_postgres::Error> {
     Ok(db
         .execute(

@@ -158,6 +158,15 @@ async fn an_image_goes_all_the_way_to_search(store: Store) {
         let (status, _, _) = fetch(&app, &format!("/media/{path}")).await;
         assert_eq!(status, 404, "{path} still served after delete");
     }
+    // The project no longer shows the deleted thumbnail, and neither does search.
+    let reply = app.get(&format!("/projects/{project_id}")).await;
+    assert!(reply.json()["thumbnail_url"].is_null(), "{}", reply.text);
+    let cleared = wait_for(Duration::from_secs(10), || {
+        let reply = app.get("/search?query=harbour");
+        async move { reply.await.json()["results"][0]["thumbnail_url"].is_null() }
+    })
+    .await;
+    assert!(cleared, "search still shows the deleted thumbnail");
     assert_eq!(media_rows(&app).await, 0);
 }
 

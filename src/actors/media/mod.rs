@@ -18,7 +18,7 @@ use crate::db::{DbPool, media, outbox, projects};
 use crate::error::{AppError, AppResult};
 use crate::imaging::{self, FileKind};
 use crate::messages::auth::Caller;
-use crate::messages::events::{DomainEvent, MediaDeleted, MediaUploaded};
+use crate::messages::events::{DomainEvent, MediaDeleted, MediaUploaded, ProjectChanged};
 use crate::messages::media::{DeleteMedia, GetMedia, ListMedia, Media, ThumbnailStatus, Upload};
 use crate::messages::page::Page;
 use crate::storage::{ObjectKey, ObjectStore};
@@ -247,6 +247,17 @@ impl Handler<DeleteMedia> for MediaActor {
                 ));
             }
             media::delete(&tx, msg.id).await?;
+            // A project showing this file's thumbnail stops pointing at nothing.
+            if let (Some(project_id), Some(thumbnail)) = (row.project_id, &row.thumbnail_path)
+                && let Some(user_id) =
+                    projects::clear_thumbnail_if(&tx, project_id, &ctx.urls.of(thumbnail)).await?
+            {
+                let changed = ProjectChanged {
+                    project_id,
+                    user_id,
+                };
+                outbox::record(&tx, DomainEvent::ProjectUpdated(changed)).await?;
+            }
             let event = MediaDeleted {
                 file_id: row.id,
                 owner_id: row.user_id,
