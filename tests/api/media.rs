@@ -127,6 +127,23 @@ async fn an_image_goes_all_the_way_to_search(store: Store) {
     assert_eq!(headers["content-type"], "image/jpeg");
     let thumb = image::load_from_memory(&jpeg).unwrap();
     assert_eq!((thumb.width(), thumb.height()), (300, 225));
+    let metrics = app.get("/metrics").await.text;
+    assert!(
+        metrics.contains(r#"thumbnail_duration_seconds_count{outcome="made"} 1"#),
+        "{metrics}"
+    );
+    let api = app.get("/openapi.json").await.json();
+    for path in [
+        "/media/upload",
+        "/media/{id}",
+        "/media",
+        "/media/thumbnails/{path}",
+    ] {
+        assert!(
+            api["paths"][path].is_object(),
+            "{path} missing from the OpenAPI document"
+        );
+    }
 
     // The project shows it, and so does search (project.updated → index).
     let url = done["thumbnail_url"].clone();
