@@ -269,3 +269,29 @@ async fn a_pdf_is_kept_without_a_thumbnail() {
     assert_eq!(reply.status, 201, "{}", reply.text);
     assert_eq!(reply.json()["original_filename"], "scan");
 }
+
+#[actix_web::test]
+async fn every_accepted_image_type_gets_a_thumbnail() {
+    use crate::media_fixtures::{encode, halves};
+    use image::{DynamicImage, ImageFormat};
+    let (app, _s3) = app_on(Store::Fs, &[]).await;
+    let ana = app.user("ana").await;
+    let picture = DynamicImage::ImageRgb8(halves(900, 300));
+    for (name, format, mime) in [
+        ("a.jpeg", ImageFormat::Jpeg, "image/jpeg"),
+        ("a.png", ImageFormat::Png, "image/png"),
+        ("a.gif", ImageFormat::Gif, "image/gif"),
+        ("a.webp", ImageFormat::WebP, "image/webp"),
+    ] {
+        let bytes = encode(picture.clone(), format);
+        let reply = upload(&app, &ana.access, name, bytes, None).await;
+        assert_eq!(reply.status, 201, "{name}: {}", reply.text);
+        let media = reply.json();
+        assert_eq!(media["mime_type"], mime);
+        let done = settled(&app, media["id"].as_str().unwrap()).await;
+        assert_eq!(done["thumbnail_status"], "done", "{name}: {done}");
+        let (_, _, jpeg) = fetch(&app, done["thumbnail_url"].as_str().unwrap()).await;
+        let thumb = image::load_from_memory(&jpeg).unwrap();
+        assert_eq!((thumb.width(), thumb.height()), (300, 100), "{name}");
+    }
+}
