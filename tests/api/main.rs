@@ -14,6 +14,7 @@ mod media_rules;
 mod operations;
 mod profiles;
 mod projects;
+mod reliability;
 mod search;
 mod storage;
 mod tcp_proxy;

@@ -1,0 +1,284 @@
+//! `kill -9` in the middle of a stream of project writes and uploads, then a
+//! restart: everything that committed reaches the index and gets its thumbnail.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use serde_json::{Value, json};
+use tokio::sync::Mutex;
+use tokio_postgres::NoTls;
+
+use crate::harness::wait_for;
+use crate::media_fixtures::png;
+use crate::reliability::process::{ServerProcess, ServerSettings};
+
+const PROJECT_WRITERS: usize = 8;
+const PROJECTS_EACH: usize = 250;
+const UPLOADERS: usize = 2;
+const UPLOADS_EACH: usize = 100;
+/// Acknowledged project writes after which the server is killed.
+const KILL_AFTER: usize = 700;
+
+async fn token(client: &reqwest::Client, base: &str) -> String {
+    let account = json!({"username": "crasher", "password": "crasher-password-1"});
+    let res = client
+        .post(format!("{base}/auth/register"))
+        .json(&account)
+        .send()
+        .await;
+    assert_eq!(res.expect("register").status(), 201);
+    let login: Value = client
+        .post(format!("{base}/auth/login"))
+        .json(&json!({"login": "crasher", "password": "crasher-password-1"}))
+        .send()
+        .await
+        .expect("login")
+        .json()
+        .await
+        .expect("json");
+    login["access_token"].as_str().expect("token").to_owned()
+}
+
+#[derive(Default)]
+struct Acknowledged {
+    projects: Mutex<Vec<String>>,
+    uploads: Mutex<Vec<String>>,
+    count: AtomicUsize,
+}
+
+async fn write_projects(
+    client: reqwest::Client,
+    base: String,
+    token: String,
+    acks: Arc<Acknowledged>,
+    writer: usize,
+) {
+    for i in 0..PROJECTS_EACH {
+        let body = json!({"title": format!("crash w{writer} n{i}"), "tags": ["crash"]});
+        let Ok(res) = client
+            .post(format!("{base}/projects"))
+            .bearer_auth(&token)
+            .json(&body)
+            .send()
+            .await
+        else {
+            return; // the server is gone
+        };
+        if res.status() != 201 {
+            return;
+        }
+        let Ok(project) = res.json::<Value>().await else {
+            return;
+        };
+        acks.projects
+            .lock()
+            .await
+            .push(project["id"].as_str().unwrap_or_default().to_owned());
+        acks.count.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+async fn upload_images(
+    client: reqwest::Client,
+    base: String,
+    token: String,
+    acks: Arc<Acknowledged>,
+    uploader: usize,
+) {
+    let image = png(320, 240);
+    for i in 0..UPLOADS_EACH {
+        let body = json!({"title": format!("gallery u{uploader} n{i}")});
+        let Ok(res) = client
+            .post(format!("{base}/projects"))
+            .bearer_auth(&token)
+            .json(&body)
+            .send()
+            .await
+        else {
+            return;
+        };
+        let Ok(project) = res.json::<Value>().await else {
+            return;
+        };
+        let project_id = project["id"].as_str().unwrap_or_default().to_owned();
+        let part = reqwest::multipart::Part::bytes(image.clone()).file_name("shot.png");
+        let form = reqwest::multipart::Form::new()
+            .part("file", part)
+            .text("project_id", project_id);
+        let Ok(res) = client
+            .post(format!("{base}/media/upload"))
+            .bearer_auth(&token)
+            .multipart(form)
+            .send()
+            .await
+        else {
+            return;
+        };
+        if res.status() != 201 {
+            return;
+        }
+        let Ok(media) = res.json::<Value>().await else {
+            return;
+        };
+        acks.uploads
+            .lock()
+            .await
+            .push(media["id"].as_str().unwrap_or_default().to_owned());
+    }
+}
+
+async fn count(db: &tokio_postgres::Client, sql: &str) -> i64 {
+    db.query_one(sql, &[]).await.expect("count").get(0)
+}
+
+#[actix_web::test]
+async fn after_kill_9_and_a_restart_every_committed_write_is_indexed_and_thumbnailed() {
+    let data = tempfile::tempdir().expect("temp dir");
+    let settings = ServerSettings::new(data.path());
+    let server = ServerProcess::start(&settings).await;
+    let client = reqwest::Client::new();
+    let base = server.base.clone();
+    let token = token(&client, &base).await;
+
+    let acks = Arc::new(Acknowledged::default());
+    let mut load = Vec::new();
+    for writer in 0..PROJECT_WRITERS {
+        let task = write_projects(
+            client.clone(),
+            base.clone(),
+            token.clone(),
+            acks.clone(),
+            writer,
+        );
+        load.push(actix_rt::spawn(task));
+    }
+    for uploader in 0..UPLOADERS {
+        let task = upload_images(
+            client.clone(),
+            base.clone(),
+            token.clone(),
+            acks.clone(),
+            uploader,
+        );
+        load.push(actix_rt::spawn(task));
+    }
+    let reached = wait_for(Duration::from_secs(60), || async {
+        acks.count.load(Ordering::SeqCst) >= KILL_AFTER
+    })
+    .await;
+    assert!(reached, "the load never reached {KILL_AFTER} writes");
+    server.kill_hard();
+    for task in load {
+        let _ = task.await;
+    }
+    let acked_projects: HashSet<String> = acks.projects.lock().await.iter().cloned().collect();
+    let acked_uploads: HashSet<String> = acks.uploads.lock().await.iter().cloned().collect();
+    assert!(
+        acked_uploads.len() > 10,
+        "too few uploads before the kill: {}",
+        acked_uploads.len()
+    );
+
+    let server = ServerProcess::start(&settings).await;
+    let (db, connection) = tokio_postgres::connect(&settings.vars["DATABASE_URL"], NoTls)
+        .await
+        .expect("database");
+    actix_rt::spawn(connection);
+    // Leases of deliveries the killed process held expire after 30 s.
+    let drained = wait_for(Duration::from_secs(90), || async {
+        count(&db, "SELECT count(*) FROM outbox").await == 0
+            && count(&db, "SELECT count(*) FROM event_deliveries").await == 0
+            && count(
+                &db,
+                "SELECT count(*) FROM media WHERE thumbnail_status = 'pending'",
+            )
+            .await
+                == 0
+    })
+    .await;
+    assert!(
+        drained,
+        "events or thumbnails still pending after the restart"
+    );
+    assert_eq!(
+        count(&db, "SELECT count(*) FROM dead_events").await,
+        0,
+        "nothing dead-lettered"
+    );
+
+    // Every acknowledged write committed.
+    let stored: HashSet<String> = db
+        .query("SELECT id::text FROM projects", &[])
+        .await
+        .expect("projects")
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert!(
+        acked_projects.is_subset(&stored),
+        "an acknowledged project is missing"
+    );
+    let files: Vec<(String, String, Option<String>, Option<String>)> = db
+        .query(
+            "SELECT m.id::text, m.thumbnail_status, m.thumbnail_path, p.thumbnail_url
+             FROM media m LEFT JOIN projects p ON p.id = m.project_id",
+            &[],
+        )
+        .await
+        .expect("media")
+        .iter()
+        .map(|r| (r.get(0), r.get(1), r.get(2), r.get(3)))
+        .collect();
+    let file_ids: HashSet<String> = files.iter().map(|f| f.0.clone()).collect();
+    assert!(
+        acked_uploads.is_subset(&file_ids),
+        "an acknowledged upload is missing"
+    );
+
+    // Every committed image has its thumbnail, stored and shown on its project.
+    for (id, status, thumbnail, project_thumbnail) in &files {
+        assert_eq!(status, "done", "file {id}");
+        let key = thumbnail.as_deref().expect("thumbnail path");
+        let url = format!("/media/{key}");
+        assert_eq!(
+            project_thumbnail.as_deref(),
+            Some(url.as_str()),
+            "file {id}'s project"
+        );
+        let res = client
+            .get(format!("{}{url}", server.base))
+            .send()
+            .await
+            .expect("thumbnail");
+        assert_eq!(res.status(), 200, "thumbnail of {id}");
+    }
+
+    // The index holds exactly the committed projects, once each.
+    let mut indexed = Vec::new();
+    for page in 1.. {
+        let url = format!("{}/search?size=100&page={page}", server.base);
+        let results: Value = client
+            .get(url)
+            .send()
+            .await
+            .expect("search")
+            .json()
+            .await
+            .expect("json");
+        let batch = results["results"].as_array().expect("results").clone();
+        if batch.is_empty() {
+            assert_eq!(results["total"], stored.len(), "index total");
+            break;
+        }
+        indexed.extend(
+            batch
+                .iter()
+                .map(|r| r["project_id"].as_str().unwrap_or_default().to_owned()),
+        );
+    }
+    let unique: HashSet<String> = indexed.iter().cloned().collect();
+    assert_eq!(unique.len(), indexed.len(), "a project is indexed twice");
+    assert_eq!(unique, stored, "the index differs from the database");
+}
