@@ -5,3 +5,4 @@
 mod crash;
 mod database_outage;
 mod process;
+mod shutdown;
