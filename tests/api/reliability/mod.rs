@@ -4,5 +4,6 @@
 
 mod crash;
 mod database_outage;
+mod overload;
 mod process;
 mod shutdown;
