@@ -2,6 +2,7 @@
 //! process dying or being stopped, floods, hostile callers. Each test is bounded in
 //! time; none touches the shared services in a way other tests could notice.
 
+mod authz_matrix;
 mod crash;
 mod database_outage;
 mod overload;
