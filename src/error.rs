@@ -117,6 +117,14 @@ impl From<tokio_postgres::Error> for AppError {
     fn from(e: tokio_postgres::Error) -> Self {
         // A closed connection or an I/O failure means the database went away;
         // anything else (bad SQL, a broken constraint nobody mapped) is a bug.
+        // Text PostgreSQL cannot store (a NUL character): the client's input, and the
+        // transaction it was in rolled back.
+        if e.code() == Some(&tokio_postgres::error::SqlState::CHARACTER_NOT_IN_REPERTOIRE) {
+            return AppError::BadRequest {
+                code: "invalid_text",
+                detail: "text fields must not contain NUL characters".to_owned(),
+            };
+        }
         if e.is_closed() || e.as_db_error().is_none() {
             tracing::warn!(error = %e, "database connection failed");
             AppError::database_unavailable()

@@ -5,6 +5,7 @@
 mod authz_matrix;
 mod crash;
 mod database_outage;
+mod hostile_input;
 mod overload;
 mod process;
 mod shutdown;
