@@ -224,7 +224,7 @@ async fn resources(app: &TestApp, cast: &Cast, cell: usize) -> Vec<(&'static str
         .await
         .json();
     let project = project["id"].as_str().expect("project").to_owned();
-    let media = upload(&app, &cast.owner.access, "m.png", png(8, 8), Some(&project))
+    let media = upload(app, &cast.owner.access, "m.png", png(8, 8), Some(&project))
         .await
         .json();
     let target = json!({"username": format!("target{cell}"), "password": PASSWORD, "role": "user"});
