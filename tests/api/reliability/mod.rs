@@ -3,6 +3,7 @@
 //! time; none touches the shared services in a way other tests could notice.
 
 mod authz_matrix;
+mod broker_outage;
 mod crash;
 mod database_outage;
 mod hostile_input;
