@@ -125,11 +125,31 @@ impl From<tokio_postgres::Error> for AppError {
                 detail: "text fields must not contain NUL characters".to_owned(),
             };
         }
+        // A row naming its user failed because the account was deleted while the
+        // caller's access token (stateless, short-lived) was still valid.
+        if e.code() == Some(&tokio_postgres::error::SqlState::FOREIGN_KEY_VIOLATION)
+            && e.as_db_error()
+                .and_then(|db| db.constraint())
+                .is_some_and(|c| c.ends_with("_user_id_fkey"))
+        {
+            return AppError::unauthorized("account_gone", "this account no longer exists");
+        }
         if e.is_closed() || e.as_db_error().is_none() {
             tracing::warn!(error = %e, "database connection failed");
             AppError::database_unavailable()
         } else {
-            AppError::Internal(format!("database error: {e}"))
+            let detail = e.as_db_error().map_or_else(
+                || e.to_string(),
+                |db| {
+                    format!(
+                        "{} ({}): {}",
+                        db.message(),
+                        db.code().code(),
+                        db.detail().unwrap_or("")
+                    )
+                },
+            );
+            AppError::Internal(format!("database error: {detail}"))
         }
     }
 }

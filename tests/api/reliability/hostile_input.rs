@@ -209,3 +209,30 @@ async fn nul_characters_and_oversized_headers_are_refused_cleanly() {
     );
     assert_eq!(app.get("/projects").await.json()["total"], 0);
 }
+
+#[actix_web::test]
+async fn a_deleted_accounts_still_valid_token_gets_401_not_500() {
+    let app = spawn_app().await;
+    let ana = app.user("ana").await;
+    let root = app.root().await;
+    let reply = app
+        .call("DELETE", &format!("/users/{}", ana.id), &root.access, None)
+        .await;
+    assert_eq!(reply.status, 204);
+    // The access token is stateless and still within its lifetime.
+    let body = json!({"title": "ghost"});
+    app.call("POST", "/projects", &ana.access, Some(&body))
+        .await
+        .problem(401, "account_gone");
+    app.call(
+        "PATCH",
+        "/profile/me",
+        &ana.access,
+        Some(&json!({"bio": "ghost"})),
+    )
+    .await
+    .problem(401, "account_gone");
+    let file = upload(&app, &ana.access, "ghost.png", png(4, 4), None).await;
+    file.problem(401, "account_gone");
+    assert_eq!(app.get("/media").await.json()["total"], 0);
+}

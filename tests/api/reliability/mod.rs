@@ -9,4 +9,5 @@ mod database_outage;
 mod hostile_input;
 mod overload;
 mod process;
+mod schemathesis;
 mod shutdown;

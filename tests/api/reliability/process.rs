@@ -56,7 +56,7 @@ impl ServerProcess {
             .arg("serve")
             .envs(&settings.vars)
             .stdin(Stdio::null())
-            .stdout(Stdio::null())
+            .stdout(Stdio::inherit())
             .stderr(Stdio::inherit())
             .spawn()
             .expect("the troupe binary starts");
