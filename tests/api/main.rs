@@ -15,6 +15,7 @@ mod operations;
 mod profiles;
 mod projects;
 mod reliability;
+mod scale_out;
 mod search;
 mod storage;
 mod tcp_proxy;

@@ -8,6 +8,6 @@ mod crash;
 mod database_outage;
 mod hostile_input;
 mod overload;
-mod process;
+pub mod process;
 mod schemathesis;
 mod shutdown;

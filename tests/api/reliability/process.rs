@@ -44,6 +44,22 @@ impl ServerSettings {
         ServerSettings { vars }
     }
 
+    /// Another process on the same database and data directory, on its own port.
+    pub fn sibling(&self) -> Self {
+        let mut vars = self.vars.clone();
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("a free port")
+            .port();
+        vars.insert("APP_PORT".to_owned(), port.to_string());
+        ServerSettings { vars }
+    }
+
+    pub fn with(mut self, key: &str, value: &str) -> Self {
+        self.vars.insert(key.to_owned(), value.to_owned());
+        self
+    }
+
     pub fn port(&self) -> &str {
         &self.vars["APP_PORT"]
     }
