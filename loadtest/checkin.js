@@ -4,12 +4,13 @@
 // 25 ms or any reply is not the expected one. (wrk measures the ceiling; see
 // loadtest/bench-checkin.sh.)
 //
-// k6 run --no-usage-report -e BASE_URL=http://127.0.0.1:8080 -e TOKEN=<committee token> loadtest/checkin.js
+// k6 run -e BASE_URL=http://127.0.0.1:8080 -e TOKEN=<committee token> loadtest/checkin.js
+// (or -e ADMIN_USERNAME=… -e ADMIN_PASSWORD=… instead of TOKEN)
 import http from "k6/http";
 import { check } from "k6";
 import { Counter } from "k6/metrics";
+import { BASE, auth, staffToken } from "./lib.js";
 
-const BASE = __ENV.BASE_URL || "http://127.0.0.1:8080";
 const DURATION = __ENV.DURATION || "15s";
 const unexpected = new Counter("unexpected_status");
 
@@ -33,28 +34,25 @@ export const options = {
   },
 };
 
-const params = {
-  headers: { "Content-Type": "application/json", Authorization: `Bearer ${__ENV.TOKEN}` },
-};
-
-function post(ticket) {
-  return http.post(`${BASE}/checkins`, JSON.stringify({ event_id: "k6", ticket_id: ticket }), params);
+function post(ticket, token) {
+  return http.post(`${BASE}/checkins`, JSON.stringify({ event_id: "k6", ticket_id: ticket }), auth(token));
 }
 
 // One run id for every VU (module code runs once per VU; setup runs once).
 export function setup() {
   const run = __ENV.RUN || `${Date.now()}`;
-  check(post(`${run}-dup`), { "duplicate ticket admitted once": (r) => r.status === 201 });
-  return { run };
+  const token = staffToken();
+  check(post(`${run}-dup`, token), { "duplicate ticket admitted once": (r) => r.status === 201 });
+  return { run, token };
 }
 
 export function distinct(data) {
-  const res = post(`${data.run}-${__VU}-${__ITER}`);
+  const res = post(`${data.run}-${__VU}-${__ITER}`, data.token);
   if (!check(res, { "201 admitted": (r) => r.status === 201 })) report(res);
 }
 
 export function duplicate(data) {
-  const res = post(`${data.run}-dup`);
+  const res = post(`${data.run}-dup`, data.token);
   if (!check(res, { "409 already checked in": (r) => r.status === 409 })) report(res);
 }
 
