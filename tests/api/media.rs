@@ -295,3 +295,29 @@ async fn every_accepted_image_type_gets_a_thumbnail() {
         assert_eq!((thumb.width(), thumb.height()), (300, 100), "{name}");
     }
 }
+
+#[actix_web::test]
+async fn urls_carry_the_public_base_url_when_it_is_set() {
+    let (app, _s3) = app_on(Store::Fs, &[("PUBLIC_BASE_URL", "https://cdn.example/")]).await;
+    let ana = app.user("ana").await;
+    let project_id = project(&app, &ana, "Prefixed").await;
+    let media = upload(&app, &ana.access, "a.png", png(400, 200), Some(&project_id))
+        .await
+        .json();
+    let path = media["file_path"].as_str().unwrap();
+    assert_eq!(
+        media["file_url"],
+        format!("https://cdn.example/media/{path}")
+    );
+    let done = settled(&app, media["id"].as_str().unwrap()).await;
+    let thumbnail = done["thumbnail_url"].as_str().unwrap().to_owned();
+    assert!(
+        thumbnail.starts_with("https://cdn.example/media/thumbnails/"),
+        "{thumbnail}"
+    );
+    let reply = app.get(&format!("/projects/{project_id}")).await;
+    assert_eq!(reply.json()["thumbnail_url"], thumbnail.as_str());
+    // The files themselves are still served under /media/ on this server.
+    let local = thumbnail.trim_start_matches("https://cdn.example");
+    assert_eq!(fetch(&app, local).await.0, 200);
+}
