@@ -24,7 +24,7 @@ use crate::http::{
         media::upload, media::get, media::list, media::delete, media_files::upload, media_files::thumbnail,
     ),
     components(schemas(problem::Problem)),
-    modifiers(&BearerAuth),
+    modifiers(&BearerAuth, &ProblemResponses),
 )]
 pub struct ApiDoc;
 
@@ -42,6 +42,51 @@ impl utoipa::Modify for BearerAuth {
                     .build(),
             ),
         );
+    }
+}
+
+/// Errors are `application/problem+json` (not the `application/json` the
+/// annotations default to), and every operation documents a `default` problem
+/// response for the statuses any route can give (401, 405, 413, 429, 500, 503…).
+struct ProblemResponses;
+
+impl utoipa::Modify for ProblemResponses {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
+        let problem = || {
+            ContentBuilder::new()
+                .schema(Some(Ref::from_schema_name("Problem")))
+                .build()
+        };
+        for item in openapi.paths.paths.values_mut() {
+            let operations = [
+                &mut item.get,
+                &mut item.put,
+                &mut item.post,
+                &mut item.delete,
+                &mut item.patch,
+            ];
+            for operation in operations.into_iter().flatten() {
+                for (status, response) in operation.responses.responses.iter_mut() {
+                    let is_error = status.starts_with('4') || status.starts_with('5');
+                    if let (true, RefOr::T(response)) = (is_error, response)
+                        && response.content.shift_remove("application/json").is_some()
+                    {
+                        response
+                            .content
+                            .insert("application/problem+json".to_owned(), RefOr::T(problem()));
+                    }
+                }
+                let fallback = ResponseBuilder::new()
+                    .description("Any other error, as a problem document (SPEC §0)")
+                    .content("application/problem+json", problem())
+                    .build();
+                operation
+                    .responses
+                    .responses
+                    .insert("default".to_owned(), RefOr::T(fallback));
+            }
+        }
     }
 }
 

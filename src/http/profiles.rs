@@ -49,7 +49,7 @@ pub struct ProfileBody {
 }
 
 /// Upsert the given fields only (`null` clears one). PATCH is accepted too.
-#[utoipa::path(put, path = "/profile/me", tag = "profiles", security(("bearer" = [])), request_body = ProfileBody,
+#[utoipa::path(method(put, patch), path = "/profile/me", tag = "profiles", security(("bearer" = [])), request_body = ProfileBody,
     responses((status = 200, body = Profile), (status = 400, body = Problem), (status = 401, body = Problem)))]
 pub async fn update(
     actors: web::Data<WorkerActors>,

@@ -117,7 +117,7 @@ pub async fn by_user(
 }
 
 /// Partial update by the owner or an admin (absent keeps, `null` clears).
-#[utoipa::path(patch, path = "/projects/{id}", tag = "projects", security(("bearer" = [])), request_body = ProjectBody,
+#[utoipa::path(method(patch, put), path = "/projects/{id}", tag = "projects", security(("bearer" = [])), request_body = ProjectBody,
     responses((status = 200, body = Project), (status = 400, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
 pub async fn update(
     actors: web::Data<WorkerActors>,

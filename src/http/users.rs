@@ -116,7 +116,7 @@ pub struct PatchUserBody {
 }
 
 /// Partial update by the owner or an admin (PUT is accepted too).
-#[utoipa::path(patch, path = "/users/{id}", tag = "users", security(("bearer" = [])), request_body = PatchUserBody,
+#[utoipa::path(method(patch, put), path = "/users/{id}", tag = "users", security(("bearer" = [])), request_body = PatchUserBody,
     responses((status = 200, body = User), (status = 400, body = Problem), (status = 403, body = Problem),
               (status = 404, body = Problem), (status = 409, body = Problem)))]
 pub async fn update(

@@ -10,8 +10,10 @@ use crate::error::AppResult;
 use crate::messages::auth::{Caller, NewAccount, Role, User};
 use crate::messages::page::{Page, PageRequest};
 
-/// What non-admins see of other users.
+/// What non-admins see of other users. (`deny_unknown_fields` only marks the schema
+/// closed, so that a full `User` does not also match it in `UserView`'s `oneOf`.)
 #[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct PublicUser {
     pub id: Uuid,
     pub username: String,
