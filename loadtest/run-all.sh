@@ -45,7 +45,7 @@ for script in auth read checkin upload; do
   echo "== k6 loadtest/$script.js ($DURATION)"
   k6 run --no-usage-report --quiet -e BASE_URL="$URL" -e DURATION="$DURATION" \
     -e ADMIN_USERNAME=$ADMIN -e ADMIN_PASSWORD=$ADMIN_PASSWORD $extra "loadtest/$script.js" 2>&1 |
-    grep -E "http_req_duration|http_reqs|http_req_failed|thumbnail_ready|checks|✗|thresholds|ERRO" || true
+    grep -E "http_req_duration|http_reqs|http_req_failed|thumbnail_ready|checks_failed|✓|✗|ERRO"
   rc=${PIPESTATUS[0]}
   kill "$sampler" 2>/dev/null; wait "$sampler" 2>/dev/null
   echo "k6 exit $rc; RSS peak during $script: $(cat "$peak_file") kB; after: $(rss) kB"
