@@ -21,26 +21,6 @@ const UPLOADS_EACH: usize = 100;
 /// Acknowledged project writes after which the server is killed.
 const KILL_AFTER: usize = 700;
 
-async fn token(client: &reqwest::Client, base: &str) -> String {
-    let account = json!({"username": "crasher", "password": "crasher-password-1"});
-    let res = client
-        .post(format!("{base}/auth/register"))
-        .json(&account)
-        .send()
-        .await;
-    assert_eq!(res.expect("register").status(), 201);
-    let login: Value = client
-        .post(format!("{base}/auth/login"))
-        .json(&json!({"login": "crasher", "password": "crasher-password-1"}))
-        .send()
-        .await
-        .expect("login")
-        .json()
-        .await
-        .expect("json");
-    login["access_token"].as_str().expect("token").to_owned()
-}
-
 #[derive(Default)]
 struct Acknowledged {
     projects: Mutex<Vec<String>>,
@@ -140,7 +120,9 @@ async fn after_kill_9_and_a_restart_every_committed_write_is_indexed_and_thumbna
     let server = ServerProcess::start(&settings).await;
     let client = reqwest::Client::new();
     let base = server.base.clone();
-    let token = token(&client, &base).await;
+    let token = server
+        .access_token("crasher", "crasher-password-1", true)
+        .await;
 
     let acks = Arc::new(Acknowledged::default());
     let mut load = Vec::new();

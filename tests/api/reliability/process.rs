@@ -66,6 +66,33 @@ impl ServerSettings {
 }
 
 impl ServerProcess {
+    /// Logs `username` in (registering it first when `register`); the access token.
+    /// A fresh client each time: a pooled connection the server closed while idle
+    /// would fail the request.
+    pub async fn access_token(&self, username: &str, password: &str, register: bool) -> String {
+        let client = reqwest::Client::new();
+        if register {
+            let account = serde_json::json!({"username": username, "password": password});
+            let res = client
+                .post(format!("{}/auth/register", self.base))
+                .json(&account)
+                .send()
+                .await;
+            assert_eq!(res.expect("register").status(), 201, "register {username}");
+        }
+        let login = serde_json::json!({"login": username, "password": password});
+        let res = client
+            .post(format!("{}/auth/login", self.base))
+            .json(&login)
+            .send()
+            .await;
+        let body: serde_json::Value = res.expect("login").json().await.expect("json");
+        body["access_token"]
+            .as_str()
+            .expect("access token")
+            .to_owned()
+    }
+
     /// Starts `troupe serve` and waits until `/health` answers.
     pub async fn start(settings: &ServerSettings) -> Self {
         let child = Command::new(env!("CARGO_BIN_EXE_troupe"))

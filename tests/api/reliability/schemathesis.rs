@@ -4,7 +4,7 @@
 
 use std::process::Command;
 
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::reliability::process::{ServerProcess, ServerSettings};
 
@@ -20,22 +20,12 @@ fn require_schemathesis() {
     }
 }
 
-async fn token(client: &reqwest::Client, base: &str, login: &str, password: &str) -> String {
-    let body: Value = client
-        .post(format!("{base}/auth/login"))
-        .json(&json!({"login": login, "password": password}))
-        .send()
-        .await
-        .expect("login")
-        .json()
-        .await
-        .expect("json");
-    body["access_token"].as_str().expect("token").to_owned()
-}
-
 fn fuzz(base: &str, token: &str) -> (bool, String) {
     let hooks = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/schemathesis");
+    // schemathesis keeps a cache in its working directory: not in the repository.
+    let scratch = tempfile::tempdir().expect("temp dir");
     let out = Command::new("st")
+        .current_dir(scratch.path())
         .args(["run", &format!("{base}/openapi.json")])
         .args(["--checks", "not_a_server_error,problem_json"])
         .args(["--max-examples", "15", "--seed", "20261121", "--no-color"])
@@ -56,13 +46,13 @@ async fn schemathesis_finds_no_server_error_and_only_problem_documents() {
     let settings = ServerSettings::new(data.path());
     let server = ServerProcess::start(&settings).await;
     let client = reqwest::Client::new();
-    let root = token(
-        &client,
-        &server.base,
-        crate::harness::ROOT_USERNAME,
-        crate::harness::ROOT_PASSWORD,
-    )
-    .await;
+    let root = server
+        .access_token(
+            crate::harness::ROOT_USERNAME,
+            crate::harness::ROOT_PASSWORD,
+            false,
+        )
+        .await;
     for (name, role) in [("fuzzadmin", "admin"), ("fuzzuser", "user")] {
         let body = json!({"username": name, "password": "fuzz-password-1", "role": role});
         let res = client
@@ -77,10 +67,8 @@ async fn schemathesis_finds_no_server_error_and_only_problem_documents() {
     // (the user's run then checks the answers to a deleted account's token).
     let mut tokens = Vec::new();
     for name in ["fuzzadmin", "fuzzuser"] {
-        tokens.push((
-            name,
-            token(&client, &server.base, name, "fuzz-password-1").await,
-        ));
+        let token = server.access_token(name, "fuzz-password-1", false).await;
+        tokens.push((name, token));
     }
     for (name, token) in tokens {
         let (passed, report) = fuzz(&server.base, &token);

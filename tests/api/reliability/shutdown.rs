@@ -44,23 +44,9 @@ async fn sigterm_lets_requests_in_flight_finish_and_loses_no_event() {
     let server = ServerProcess::start(&settings).await;
     let client = reqwest::Client::new();
     let base = server.base.clone();
-    let account = json!({"username": "stopper", "password": "stopper-password-1"});
-    client
-        .post(format!("{base}/auth/register"))
-        .json(&account)
-        .send()
-        .await
-        .expect("register");
-    let login: Value = client
-        .post(format!("{base}/auth/login"))
-        .json(&json!({"login": "stopper", "password": "stopper-password-1"}))
-        .send()
-        .await
-        .expect("login")
-        .json()
-        .await
-        .expect("json");
-    let token = login["access_token"].as_str().expect("token").to_owned();
+    let token = server
+        .access_token("stopper", "stopper-password-1", true)
+        .await;
 
     // A burst of writes, and one upload whose body is still arriving at the signal.
     let mut burst = Vec::new();
