@@ -124,19 +124,22 @@ impl Handler<Upload> for MediaActor {
             let key = upload_key(msg.caller.id, id, kind);
             let object = ObjectKey::parse(&key)
                 .ok_or_else(|| AppError::internal(format!("invalid object key {key}")))?;
-            let size = msg.bytes.len();
-            ctx.store.put(&object, msg.bytes, kind.mime_type()).await?;
-            let recorded = record_upload(
-                &ctx,
-                &msg.caller,
-                msg.project_id,
+            let file = media::NewMedia {
                 id,
-                &name,
-                &key,
-                size,
-                kind,
-            )
-            .await;
+                user_id: msg.caller.id,
+                project_id: msg.project_id,
+                original_filename: &name,
+                file_path: &key,
+                file_size: i64::try_from(msg.bytes.len()).unwrap_or(i64::MAX),
+                mime_type: kind.mime_type(),
+                thumbnail_status: if kind.is_image() {
+                    ThumbnailStatus::Pending
+                } else {
+                    ThumbnailStatus::Skipped
+                },
+            };
+            ctx.store.put(&object, msg.bytes, kind.mime_type()).await?;
+            let recorded = record_upload(&ctx, &msg.caller, &file).await;
             if recorded.is_err()
                 && let Err(e) = ctx.store.delete(&object).await
             {
@@ -148,49 +151,25 @@ impl Handler<Upload> for MediaActor {
 }
 
 /// The row and its `media.uploaded` event, in one transaction.
-#[allow(clippy::too_many_arguments)]
 async fn record_upload(
     ctx: &MediaContext,
     caller: &Caller,
-    project_id: Option<Uuid>,
-    id: Uuid,
-    name: &str,
-    key: &str,
-    size: usize,
-    kind: FileKind,
+    file: &media::NewMedia<'_>,
 ) -> AppResult<media::MediaRow> {
     let mut db = ctx.pool.get().await?;
     let tx = db.transaction().await?;
-    if let Some(project) = project_id {
+    if let Some(project) = file.project_id {
         // Locked so the project cannot vanish before the row naming it commits.
         check_project(caller, projects::lock_owner(&tx, project).await?)?;
     }
-    let status = if kind.is_image() {
-        ThumbnailStatus::Pending
-    } else {
-        ThumbnailStatus::Skipped
-    };
-    let row = media::insert(
-        &tx,
-        &media::NewMedia {
-            id,
-            user_id: caller.id,
-            project_id,
-            original_filename: name,
-            file_path: key,
-            file_size: i64::try_from(size).unwrap_or(i64::MAX),
-            mime_type: kind.mime_type(),
-            thumbnail_status: status,
-        },
-    )
-    .await?;
+    let row = media::insert(&tx, file).await?;
     let event = MediaUploaded {
-        file_id: id,
-        path: key.to_owned(),
-        owner_id: caller.id,
-        project_id,
-        file_url: ctx.urls.of(key),
-        mime_type: kind.mime_type().to_owned(),
+        file_id: file.id,
+        path: file.file_path.to_owned(),
+        owner_id: file.user_id,
+        project_id: file.project_id,
+        file_url: ctx.urls.of(file.file_path),
+        mime_type: file.mime_type.to_owned(),
     };
     outbox::record(&tx, DomainEvent::MediaUploaded(event)).await?;
     tx.commit().await?;
