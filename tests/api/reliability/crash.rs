@@ -28,84 +28,62 @@ struct Acknowledged {
     count: AtomicUsize,
 }
 
-async fn write_projects(
+/// One load client: its requests stop at the first that fails (the server is gone).
+#[derive(Clone)]
+struct Load {
     client: reqwest::Client,
     base: String,
     token: String,
     acks: Arc<Acknowledged>,
-    writer: usize,
-) {
-    for i in 0..PROJECTS_EACH {
-        let body = json!({"title": format!("crash w{writer} n{i}"), "tags": ["crash"]});
-        let Ok(res) = client
-            .post(format!("{base}/projects"))
-            .bearer_auth(&token)
-            .json(&body)
-            .send()
-            .await
-        else {
-            return; // the server is gone
-        };
-        if res.status() != 201 {
-            return;
-        }
-        let Ok(project) = res.json::<Value>().await else {
-            return;
-        };
-        acks.projects
-            .lock()
-            .await
-            .push(project["id"].as_str().unwrap_or_default().to_owned());
-        acks.count.fetch_add(1, Ordering::SeqCst);
-    }
 }
 
-async fn upload_images(
-    client: reqwest::Client,
-    base: String,
-    token: String,
-    acks: Arc<Acknowledged>,
-    uploader: usize,
-) {
-    let image = png(320, 240);
-    for i in 0..UPLOADS_EACH {
-        let body = json!({"title": format!("gallery u{uploader} n{i}")});
-        let Ok(res) = client
-            .post(format!("{base}/projects"))
-            .bearer_auth(&token)
-            .json(&body)
-            .send()
-            .await
-        else {
-            return;
-        };
-        let Ok(project) = res.json::<Value>().await else {
-            return;
-        };
-        let project_id = project["id"].as_str().unwrap_or_default().to_owned();
-        let part = reqwest::multipart::Part::bytes(image.clone()).file_name("shot.png");
-        let form = reqwest::multipart::Form::new()
-            .part("file", part)
-            .text("project_id", project_id);
-        let Ok(res) = client
-            .post(format!("{base}/media/upload"))
-            .bearer_auth(&token)
-            .multipart(form)
-            .send()
-            .await
-        else {
-            return;
-        };
+impl Load {
+    fn post(&self, path: &str) -> reqwest::RequestBuilder {
+        self.client
+            .post(format!("{}{path}", self.base))
+            .bearer_auth(&self.token)
+    }
+
+    /// The created resource's id, or `None` once the server is gone or refuses.
+    async fn created(&self, req: reqwest::RequestBuilder) -> Option<String> {
+        let res = req.send().await.ok()?;
         if res.status() != 201 {
-            return;
+            return None;
         }
-        let Ok(media) = res.json::<Value>().await else {
-            return;
-        };
-        acks.uploads
-            .lock()
-            .await
-            .push(media["id"].as_str().unwrap_or_default().to_owned());
+        let body: Value = res.json().await.ok()?;
+        body["id"].as_str().map(str::to_owned)
+    }
+
+    async fn write_projects(self, writer: usize) {
+        for i in 0..PROJECTS_EACH {
+            let body = json!({"title": format!("crash w{writer} n{i}"), "tags": ["crash"]});
+            let Some(id) = self.created(self.post("/projects").json(&body)).await else {
+                return;
+            };
+            self.acks.projects.lock().await.push(id);
+            self.acks.count.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+
+    async fn upload_images(self, uploader: usize) {
+        let image = png(320, 240);
+        for i in 0..UPLOADS_EACH {
+            let body = json!({"title": format!("gallery u{uploader} n{i}")});
+            let Some(project_id) = self.created(self.post("/projects").json(&body)).await else {
+                return;
+            };
+            let part = reqwest::multipart::Part::bytes(image.clone()).file_name("shot.png");
+            let form = reqwest::multipart::Form::new()
+                .part("file", part)
+                .text("project_id", project_id);
+            let Some(id) = self
+                .created(self.post("/media/upload").multipart(form))
+                .await
+            else {
+                return;
+            };
+            self.acks.uploads.lock().await.push(id);
+        }
     }
 }
 
@@ -119,32 +97,23 @@ async fn after_kill_9_and_a_restart_every_committed_write_is_indexed_and_thumbna
     let settings = ServerSettings::new(data.path());
     let server = ServerProcess::start(&settings).await;
     let client = reqwest::Client::new();
-    let base = server.base.clone();
     let token = server
         .access_token("crasher", "crasher-password-1", true)
         .await;
 
     let acks = Arc::new(Acknowledged::default());
+    let driver = Load {
+        client: client.clone(),
+        base: server.base.clone(),
+        token,
+        acks: acks.clone(),
+    };
     let mut load = Vec::new();
     for writer in 0..PROJECT_WRITERS {
-        let task = write_projects(
-            client.clone(),
-            base.clone(),
-            token.clone(),
-            acks.clone(),
-            writer,
-        );
-        load.push(actix_rt::spawn(task));
+        load.push(actix_rt::spawn(driver.clone().write_projects(writer)));
     }
     for uploader in 0..UPLOADERS {
-        let task = upload_images(
-            client.clone(),
-            base.clone(),
-            token.clone(),
-            acks.clone(),
-            uploader,
-        );
-        load.push(actix_rt::spawn(task));
+        load.push(actix_rt::spawn(driver.clone().upload_images(uploader)));
     }
     let reached = wait_for(Duration::from_secs(60), || async {
         acks.count.load(Ordering::SeqCst) >= KILL_AFTER
