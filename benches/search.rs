@@ -3,13 +3,13 @@
 //!
 //! `cargo bench --bench search` (the freshness part needs PostgreSQL on 127.0.0.1).
 
-use std::collections::HashMap;
+#[path = "bench_server/mod.rs"]
+mod bench_server;
+
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
-use troupe::app::Application;
-use troupe::config::Config;
 use troupe::messages::page::PageRequest;
 use troupe::search::embedded::{Embedded, EmbeddedIndex};
 use troupe::search::{IndexChanges, SearchDoc, SearchIndex, SearchRequest};
@@ -174,42 +174,9 @@ async fn index_and_query(n: usize) {
 }
 
 async fn freshness() {
-    let db = format!("troupe_bench_{}", Uuid::new_v4().simple());
-    let data = std::env::temp_dir().join(&db);
-    let vars: HashMap<&str, String> = HashMap::from([
-        ("APP_HOST", "127.0.0.1".to_owned()),
-        ("APP_PORT", "0".to_owned()),
-        (
-            "DATABASE_URL",
-            format!("postgres://postgres@127.0.0.1:5432/{db}"),
-        ),
-        ("DATA_DIR", data.display().to_string()),
-        ("APP_ENV", "test".to_owned()),
-        ("BCRYPT_COST", "4".to_owned()),
-        ("RUST_LOG", "warn".to_owned()),
-    ]);
-    let config = Config::from_lookup(|k| vars.get(k).cloned()).expect("config");
-    let app = Application::build(config).await.expect("app");
-    let base = format!("http://127.0.0.1:{}", app.port());
-    actix_rt::spawn(app.run_until_stopped());
+    let server = bench_server::start("fresh").await;
+    let (base, token) = (server.base.clone(), server.token.clone());
     let client = reqwest::Client::new();
-    let body = json!({"username": "fresh", "password": "fresh-password-1"});
-    client
-        .post(format!("{base}/auth/register"))
-        .json(&body)
-        .send()
-        .await
-        .expect("register");
-    let login: Value = client
-        .post(format!("{base}/auth/login"))
-        .json(&json!({"login": "fresh", "password": "fresh-password-1"}))
-        .send()
-        .await
-        .expect("login")
-        .json()
-        .await
-        .expect("json");
-    let token = login["access_token"].as_str().expect("token").to_owned();
     let mut times = Vec::with_capacity(200);
     for i in 0..200 {
         // Short: the default tokenizer drops words over 40 bytes.

@@ -5,16 +5,14 @@
 //! `cargo bench --bench thumbnails [speed|latency]` (latency needs PostgreSQL on
 //! 127.0.0.1). Environment: `RATE` uploads/s (default 10), `SECONDS` (default 20).
 
-use std::collections::HashMap;
+#[path = "bench_server/mod.rs"]
+mod bench_server;
+
 use std::io::Cursor;
 use std::time::{Duration, Instant};
 
 use image::{DynamicImage, ImageFormat, Rgb, RgbImage};
-use serde_json::{Value, json};
-use troupe::app::Application;
-use troupe::config::Config;
 use troupe::imaging::thumbnail::{Resampler, ThumbnailSpec, make_thumbnail_with};
-use uuid::Uuid;
 
 const SPEC: ThumbnailSpec = ThumbnailSpec {
     size: 300,
@@ -78,43 +76,10 @@ async fn latency() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(20);
-    let db = format!("troupe_bench_{}", Uuid::new_v4().simple());
-    let data = std::env::temp_dir().join(&db);
-    let vars: HashMap<&str, String> = HashMap::from([
-        ("APP_HOST", "127.0.0.1".to_owned()),
-        ("APP_PORT", "0".to_owned()),
-        (
-            "DATABASE_URL",
-            format!("postgres://postgres@127.0.0.1:5432/{db}"),
-        ),
-        ("DATA_DIR", data.display().to_string()),
-        ("APP_ENV", "test".to_owned()),
-        ("BCRYPT_COST", "4".to_owned()),
-        ("RUST_LOG", "warn".to_owned()),
-    ]);
-    let config = Config::from_lookup(|k| vars.get(k).cloned()).expect("config");
-    let app = Application::build(config).await.expect("app");
-    let base = format!("http://127.0.0.1:{}", app.port());
-    let pool = app.pool();
-    actix_rt::spawn(app.run_until_stopped());
+    let server = bench_server::start("uploader").await;
+    let (base, token) = (server.base.clone(), server.token.clone());
     let client = reqwest::Client::new();
-    let account = json!({"username": "uploader", "password": "uploader-password-1"});
-    client
-        .post(format!("{base}/auth/register"))
-        .json(&account)
-        .send()
-        .await
-        .expect("register");
-    let login: Value = client
-        .post(format!("{base}/auth/login"))
-        .json(&json!({"login": "uploader", "password": "uploader-password-1"}))
-        .send()
-        .await
-        .expect("login")
-        .json()
-        .await
-        .expect("json");
-    let token = login["access_token"].as_str().expect("token").to_owned();
+    let (pool, data) = (server.pool.clone(), server.data.clone());
     let jpeg = photo(1155, 866);
 
     let total = rate * seconds;
