@@ -4,7 +4,7 @@
 use std::net::TcpListener;
 
 use actix_web::dev::Server;
-use actix_web::middleware::from_fn;
+use actix_web::middleware::{Condition, from_fn};
 use actix_web::{App, HttpServer, web};
 
 use crate::actors::Actors;
@@ -13,7 +13,7 @@ use crate::config::{BootstrapAdmin, Config};
 use crate::db::{self, DbSetupError};
 use crate::error::AppError;
 use crate::http::media::UploadLimits;
-use crate::http::{request_context::request_context, routes};
+use crate::http::{cors, request_context::request_context, routes};
 
 /// How long in-flight requests get to finish after SIGTERM (SPEC §10).
 const SHUTDOWN_GRACE_SECS: u64 = 30;
@@ -70,9 +70,20 @@ impl Application {
         let shared = web::Data::new(actors.clone());
         let keys = web::Data::from(actors.keys.clone());
         let uploads = web::Data::new(UploadLimits::new(config.max_upload_bytes));
+        let cors_origins = config.cors_allowed_origins.clone();
         let server = HttpServer::new(move || {
             let worker_actors = web::Data::new(shared.start_worker_actors());
+            // Wrapped last is outermost: CORS sees every answer, and the request
+            // context turns even a refused preflight into a problem document.
             App::new()
+                .wrap(Condition::new(
+                    cors::enabled(&cors_origins),
+                    cors::middleware(&cors_origins),
+                ))
+                .wrap(Condition::new(
+                    cors::enabled(&cors_origins),
+                    from_fn(cors::strip_refused),
+                ))
                 .wrap(from_fn(request_context))
                 .app_data(shared.clone())
                 .app_data(worker_actors)

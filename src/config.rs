@@ -93,6 +93,60 @@ pub struct Config {
     pub thumbnail_quality: u8,
     /// Threads of the thumbnail pool (`THUMBNAIL_THREADS`; default: cores − 1, at least 1).
     pub thumbnail_threads: usize,
+    /// Which other origins' pages a browser lets call the API (`CORS_ALLOWED_ORIGINS`).
+    pub cors_allowed_origins: CorsOrigins,
+}
+
+/// `CORS_ALLOWED_ORIGINS`: comma-separated origins, `*`, or nothing (same origin only).
+/// Auth is a Bearer header, never a cookie, so no origin gets credentials mode and `*`
+/// is safe to offer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CorsOrigins {
+    SameOriginOnly,
+    Any,
+    Listed(Vec<String>),
+}
+
+impl CorsOrigins {
+    /// Parses the setting; the error names the offending entry.
+    fn parse(raw: Option<String>) -> Result<Self, String> {
+        let Some(raw) = raw else {
+            return Ok(CorsOrigins::SameOriginOnly);
+        };
+        let entries: Vec<&str> = raw
+            .split(',')
+            .map(str::trim)
+            .filter(|e| !e.is_empty())
+            .collect();
+        if entries == ["*"] {
+            return Ok(CorsOrigins::Any);
+        }
+        let mut origins = Vec::with_capacity(entries.len());
+        for entry in entries {
+            if entry == "*" {
+                return Err("`*` must stand alone".to_owned());
+            }
+            let origin = entry.strip_suffix('/').unwrap_or(entry);
+            let rest = origin
+                .strip_prefix("http://")
+                .or_else(|| origin.strip_prefix("https://"));
+            match rest {
+                Some(host) if !host.is_empty() && !host.contains(['/', '?', '#', ' ', '*']) => {
+                    origins.push(origin.to_owned());
+                }
+                _ => {
+                    return Err(format!(
+                        "{entry:?} is not an origin (scheme://host[:port], no path)"
+                    ));
+                }
+            }
+        }
+        Ok(if origins.is_empty() {
+            CorsOrigins::SameOriginOnly
+        } else {
+            CorsOrigins::Listed(origins)
+        })
+    }
 }
 
 /// `STORAGE_BACKEND`: files under `DATA_DIR` (default) or an S3-compatible bucket.
@@ -352,7 +406,10 @@ impl Config {
         if !(1..=100).contains(&thumbnail_quality) {
             return Err(vars.bad("THUMBNAIL_QUALITY", "must be from 1 to 100"));
         }
+        let cors_allowed_origins = CorsOrigins::parse(vars.optional("CORS_ALLOWED_ORIGINS"))
+            .map_err(|problem| vars.bad("CORS_ALLOWED_ORIGINS", &problem))?;
         Ok(Config {
+            cors_allowed_origins,
             max_upload_bytes,
             max_image_pixels,
             thumbnail_size,
@@ -600,6 +657,40 @@ mod tests {
             config(&[("STORAGE_BACKEND", "ftp")]).unwrap_err().setting,
             "STORAGE_BACKEND"
         );
+    }
+
+    #[test]
+    fn cors_origins_are_none_by_default_a_list_or_a_lone_star() {
+        assert_eq!(
+            config(&[]).unwrap().cors_allowed_origins,
+            CorsOrigins::SameOriginOnly
+        );
+        let c = config(&[(
+            "CORS_ALLOWED_ORIGINS",
+            "https://app.example, http://localhost:5173/",
+        )])
+        .unwrap();
+        assert_eq!(
+            c.cors_allowed_origins,
+            CorsOrigins::Listed(vec![
+                "https://app.example".into(),
+                "http://localhost:5173".into()
+            ])
+        );
+        assert_eq!(
+            config(&[("CORS_ALLOWED_ORIGINS", "*")])
+                .unwrap()
+                .cors_allowed_origins,
+            CorsOrigins::Any
+        );
+        for bad in [
+            "*, https://a.example",
+            "app.example",
+            "https://a.example/path",
+        ] {
+            let err = config(&[("CORS_ALLOWED_ORIGINS", bad)]).unwrap_err();
+            assert_eq!(err.setting, "CORS_ALLOWED_ORIGINS", "{bad}");
+        }
     }
 
     #[test]

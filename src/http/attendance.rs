@@ -29,7 +29,7 @@ pub struct CheckedIn {
 /// Admit a ticket. Exactly one of concurrent check-ins of a ticket succeeds; the
 /// others get 409 `already_checked_in` with the first record. An `Idempotency-Key`
 /// makes the same user's retry answer the first 201 again.
-#[utoipa::path(post, path = "/checkins", tag = "attendance", security(("bearer" = [])), request_body = CheckInBody,
+#[utoipa::path(post, path = "/checkins", operation_id = "checkIn", tag = "attendance", security(("bearer" = [])), request_body = CheckInBody,
     params(("Idempotency-Key" = Option<String>, Header, description = "retry-safe key, per user")),
     responses((status = 201, body = CheckedIn), (status = 400, body = Problem), (status = 401, body = Problem),
               (status = 403, body = Problem), (status = 409, body = Problem, description = "already_checked_in, with `record`"),
@@ -65,7 +65,7 @@ pub async fn check_in(
 }
 
 /// The check-ins of an event, oldest first (`size` defaults to and is at most 1000).
-#[utoipa::path(get, path = "/attendance/{event_id}", tag = "attendance", security(("bearer" = [])),
+#[utoipa::path(get, path = "/attendance/{event_id}", operation_id = "listAttendance", tag = "attendance", security(("bearer" = [])),
     params(("page" = Option<u32>, Query), ("size" = Option<u32>, Query)),
     responses((status = 200, body = Attendance), (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem)))]
 pub async fn list(

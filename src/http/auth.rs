@@ -53,7 +53,7 @@ pub struct Registered {
 }
 
 /// Create an account (always the `user` role).
-#[utoipa::path(post, path = "/auth/register", tag = "auth", request_body = RegisterBody,
+#[utoipa::path(post, path = "/auth/register", operation_id = "register", tag = "auth", request_body = RegisterBody,
     responses((status = 201, body = Registered), (status = 400, body = Problem),
               (status = 403, body = Problem, description = "role_requires_admin"),
               (status = 409, body = Problem, description = "username or email taken")))]
@@ -130,7 +130,7 @@ fn tokens(session: Session, with_user: bool) -> Tokens {
 }
 
 /// Log in with a username or email; failed logins are rate limited.
-#[utoipa::path(post, path = "/auth/login", tag = "auth", request_body = LoginBody,
+#[utoipa::path(post, path = "/auth/login", operation_id = "login", tag = "auth", request_body = LoginBody,
     responses((status = 200, body = Tokens), (status = 400, body = Problem),
               (status = 401, body = Problem, description = "invalid_credentials"),
               (status = 429, body = Problem)))]
@@ -161,7 +161,7 @@ pub struct RefreshBody {
 }
 
 /// Exchange a refresh token for new tokens; the presented one is rotated.
-#[utoipa::path(post, path = "/auth/refresh", tag = "auth", request_body = RefreshBody,
+#[utoipa::path(post, path = "/auth/refresh", operation_id = "refreshTokens", tag = "auth", request_body = RefreshBody,
     responses((status = 200, body = Tokens),
               (status = 401, body = Problem, description = "invalid, expired or reused (refresh_token_reused)")))]
 pub async fn refresh(
@@ -179,7 +179,7 @@ pub struct Message {
 }
 
 /// Revoke the session of a refresh token. Idempotent.
-#[utoipa::path(post, path = "/auth/logout", tag = "auth", request_body = RefreshBody,
+#[utoipa::path(post, path = "/auth/logout", operation_id = "logout", tag = "auth", request_body = RefreshBody,
     responses((status = 200, body = Message), (status = 403, body = Problem, description = "the token is another user's")))]
 pub async fn logout(
     actors: web::Data<WorkerActors>,
@@ -197,7 +197,7 @@ pub async fn logout(
 }
 
 /// Revoke every refresh token of the caller.
-#[utoipa::path(post, path = "/auth/logout-all", tag = "auth", security(("bearer" = [])),
+#[utoipa::path(post, path = "/auth/logout-all", operation_id = "logoutAll", tag = "auth", security(("bearer" = [])),
     responses((status = 200, body = Message), (status = 401, body = Problem)))]
 pub async fn logout_all(
     actors: web::Data<WorkerActors>,
@@ -224,7 +224,7 @@ pub struct Verified {
 }
 
 /// Check an access token.
-#[utoipa::path(get, path = "/auth/verify", tag = "auth", security(("bearer" = [])),
+#[utoipa::path(get, path = "/auth/verify", operation_id = "verifyToken", tag = "auth", security(("bearer" = [])),
     responses((status = 200, body = Verified), (status = 401, body = Problem)))]
 pub async fn verify(auth: AuthUser) -> HttpResponse {
     HttpResponse::Ok().json(Verified {
@@ -237,7 +237,7 @@ pub async fn verify(auth: AuthUser) -> HttpResponse {
 }
 
 /// The caller's account, every field.
-#[utoipa::path(get, path = "/auth/me", tag = "auth", security(("bearer" = [])),
+#[utoipa::path(get, path = "/auth/me", operation_id = "getMe", tag = "auth", security(("bearer" = [])),
     responses((status = 200, body = User), (status = 401, body = Problem)))]
 pub async fn me(actors: web::Data<WorkerActors>, auth: AuthUser) -> AppResult<HttpResponse> {
     let user = actors

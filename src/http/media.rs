@@ -21,6 +21,7 @@ use crate::error::{AppError, AppResult};
 use crate::http::extract::{AuthUser, Pagination};
 use crate::http::problem::Problem;
 use crate::messages::media::{DeleteMedia, GetMedia, ListMedia, Media, Upload};
+use crate::messages::page::Page;
 
 /// Uploads read at the same time, per process.
 const CONCURRENT_UPLOADS: usize = 32;
@@ -117,7 +118,7 @@ async fn read_form(limits: &UploadLimits, mut multipart: Multipart) -> AppResult
 }
 
 /// Upload a file (`multipart/form-data`: `file`, optional `project_id`).
-#[utoipa::path(post, path = "/media/upload", tag = "media", security(("bearer" = [])),
+#[utoipa::path(post, path = "/media/upload", operation_id = "uploadMedia", tag = "media", security(("bearer" = [])),
     request_body(content = UploadForm, content_type = "multipart/form-data"),
     responses((status = 201, body = Media), (status = 400, body = Problem), (status = 401, body = Problem),
         (status = 403, body = Problem), (status = 404, body = Problem), (status = 413, body = Problem),
@@ -170,7 +171,8 @@ pub async fn upload(
     Ok(HttpResponse::Created().json(media))
 }
 
-#[utoipa::path(get, path = "/media/{id}", tag = "media",
+/// One file's record: URLs, type, size and thumbnail status.
+#[utoipa::path(get, path = "/media/{id}", operation_id = "getMedia", tag = "media",
     responses((status = 200, body = Media), (status = 404, body = Problem)))]
 pub async fn get(actors: web::Data<WorkerActors>, id: web::Path<Uuid>) -> AppResult<HttpResponse> {
     let media = actors
@@ -188,9 +190,9 @@ pub struct MediaFilter {
 }
 
 /// Files, newest first; `project_id` narrows to one project's.
-#[utoipa::path(get, path = "/media", tag = "media",
+#[utoipa::path(get, path = "/media", operation_id = "listMedia", tag = "media",
     params(("project_id" = Option<Uuid>, Query), ("page" = Option<u32>, Query), ("size" = Option<u32>, Query)),
-    responses((status = 200, description = "{items, total, page, size, pages}"), (status = 400, body = Problem), (status = 404, body = Problem)))]
+    responses((status = 200, body = Page<Media>, description = "One page: `items`, `total`, `page`, `size`, `pages`"), (status = 400, body = Problem), (status = 404, body = Problem)))]
 pub async fn list(
     actors: web::Data<WorkerActors>,
     filter: web::Query<MediaFilter>,
@@ -216,7 +218,7 @@ pub async fn list(
 }
 
 /// Delete a file and its thumbnail (owner or admin).
-#[utoipa::path(delete, path = "/media/{id}", tag = "media", security(("bearer" = [])),
+#[utoipa::path(delete, path = "/media/{id}", operation_id = "deleteMedia", tag = "media", security(("bearer" = [])),
     responses((status = 204), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
 pub async fn delete(
     actors: web::Data<WorkerActors>,

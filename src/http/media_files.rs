@@ -15,7 +15,7 @@ use crate::messages::media::{MediaFile, OpenMediaFile};
 const CACHE_CONTROL: &str = "public, max-age=3600";
 
 /// An uploaded file.
-#[utoipa::path(get, path = "/media/uploads/{path}", tag = "media",
+#[utoipa::path(get, path = "/media/uploads/{path}", operation_id = "getUploadedFile", tag = "media",
     params(("path" = String, Path, description = "`<user_id>/<file_id>.<ext>`")),
     responses((status = 200, description = "the file's bytes"), (status = 304), (status = 404, body = Problem)))]
 pub async fn upload(
@@ -27,7 +27,7 @@ pub async fn upload(
 }
 
 /// A thumbnail.
-#[utoipa::path(get, path = "/media/thumbnails/{path}", tag = "media",
+#[utoipa::path(get, path = "/media/thumbnails/{path}", operation_id = "getThumbnail", tag = "media",
     params(("path" = String, Path, description = "`<user_id>/<file_id>_thumb.jpg`")),
     responses((status = 200, description = "the JPEG thumbnail"), (status = 304), (status = 404, body = Problem)))]
 pub async fn thumbnail(

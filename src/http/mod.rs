@@ -3,6 +3,7 @@
 
 pub mod attendance;
 pub mod auth;
+pub mod cors;
 pub mod extract;
 pub mod media;
 pub mod media_files;

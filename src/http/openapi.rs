@@ -11,7 +11,22 @@ use crate::http::{
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "Troupe", description = "Accounts, profiles, portfolio projects, media, search and event check-in."),
+    info(title = "Troupe", description = "Accounts, profiles, portfolio projects, media, search and event check-in.",
+        license(name = "MIT", identifier = "MIT")),
+    servers(
+        (url = "/", description = "This server, at its root"),
+        (url = "/api/v1", description = "This server, under the versioned prefix (the same operations)"),
+    ),
+    tags(
+        (name = "operations", description = "Health, readiness and metrics for orchestrators"),
+        (name = "auth", description = "Registration, login, token refresh and logout"),
+        (name = "users", description = "User accounts and their administration"),
+        (name = "profiles", description = "Personal profiles"),
+        (name = "projects", description = "Portfolio projects"),
+        (name = "search", description = "Project search and suggestions"),
+        (name = "media", description = "Image uploads, thumbnails and the files themselves"),
+        (name = "attendance", description = "Event ticket check-in and attendance lists"),
+    ),
     paths(
         ops::health, ops::ready, ops::prometheus_metrics,
         auth::register, auth::login, auth::refresh, auth::logout, auth::logout_all, auth::verify, auth::me,
@@ -24,7 +39,7 @@ use crate::http::{
         media::upload, media::get, media::list, media::delete, media_files::upload, media_files::thumbnail,
     ),
     components(schemas(problem::Problem)),
-    modifiers(&BearerAuth, &ProblemResponses),
+    modifiers(&BearerAuth, &ProblemResponses, &MethodAliases),
 )]
 pub struct ApiDoc;
 
@@ -90,7 +105,71 @@ impl utoipa::Modify for ProblemResponses {
     }
 }
 
-/// `/docs` (Swagger UI) and `/openapi.json`.
+/// PUT and PATCH that share one handler (SPEC §2, §3) are one annotation, so both
+/// would carry the same `operationId`; the alias gets its method as a suffix, so
+/// every id stays unique for code generators.
+const ALIASES: [(&str, &str); 3] = [
+    ("/profile/me", "patch"),
+    ("/projects/{id}", "put"),
+    ("/users/{id}", "put"),
+];
+
+struct MethodAliases;
+
+impl utoipa::Modify for MethodAliases {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        for (path, method) in ALIASES {
+            let Some(item) = openapi.paths.paths.get_mut(path) else {
+                continue;
+            };
+            let (alias, suffix) = match method {
+                "put" => (item.put.as_mut(), "WithPut"),
+                _ => (item.patch.as_mut(), "WithPatch"),
+            };
+            if let Some(operation) = alias {
+                if let Some(id) = &mut operation.operation_id {
+                    id.push_str(suffix);
+                }
+                let summary = operation.summary.take().unwrap_or_default();
+                operation.summary = Some(format!(
+                    "{} ({} alias)",
+                    summary.trim_end_matches('.'),
+                    method.to_ascii_uppercase()
+                ));
+            }
+        }
+    }
+}
+
+/// `/docs/` (Swagger UI) and `/openapi.json`.
 pub fn swagger_ui() -> SwaggerUi {
     SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", ApiDoc::openapi())
+}
+
+/// `GET /docs` and `GET /api/v1/docs`: 308 to the Swagger UI at `/docs/`.
+pub async fn docs_redirect() -> actix_web::HttpResponse {
+    actix_web::HttpResponse::PermanentRedirect()
+        .insert_header((actix_web::http::header::LOCATION, "/docs/"))
+        .finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_operation_has_a_unique_operation_id_and_a_summary() {
+        let doc = serde_json::to_value(ApiDoc::openapi()).expect("serialises");
+        let mut seen = std::collections::HashSet::new();
+        for (path, item) in doc["paths"].as_object().expect("paths") {
+            for (method, op) in item.as_object().expect("path item") {
+                let id = op["operationId"].as_str().unwrap_or_default();
+                assert!(!id.is_empty(), "{method} {path} has no operationId");
+                assert!(seen.insert(id.to_owned()), "{id} is used twice");
+                let summary = op["summary"].as_str().unwrap_or_default();
+                assert!(!summary.is_empty(), "{method} {path} has no summary");
+            }
+        }
+        assert!(seen.contains("updateProjectWithPut") && seen.contains("updateProject"));
+    }
 }

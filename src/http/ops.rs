@@ -20,7 +20,7 @@ pub struct Health {
 }
 
 /// Liveness: the process is up and serving HTTP.
-#[utoipa::path(get, path = "/health", tag = "operations", responses((status = 200, body = Health)))]
+#[utoipa::path(get, path = "/health", operation_id = "getHealth", tag = "operations", responses((status = 200, body = Health)))]
 pub async fn health() -> HttpResponse {
     HttpResponse::Ok().json(Health {
         status: "ok",
@@ -41,7 +41,7 @@ pub struct ReadinessBody {
 /// Readiness: every dependency answers. 503 (with `Retry-After`) names the one down.
 #[utoipa::path(
     get,
-    path = "/ready",
+    path = "/ready", operation_id = "getReadiness",
     tag = "operations",
     responses(
         (status = 200, body = ReadinessBody),
@@ -67,7 +67,7 @@ pub async fn ready(actors: web::Data<Actors>) -> AppResult<HttpResponse> {
 /// Prometheus text exposition.
 #[utoipa::path(
     get,
-    path = "/metrics",
+    path = "/metrics", operation_id = "getMetrics",
     tag = "operations",
     responses((status = 200, content_type = "text/plain", body = String))
 )]

@@ -17,7 +17,7 @@ use crate::messages::profiles::{
 };
 
 /// The caller's profile, with their email.
-#[utoipa::path(get, path = "/profile/me", tag = "profiles", security(("bearer" = [])),
+#[utoipa::path(get, path = "/profile/me", operation_id = "getMyProfile", tag = "profiles", security(("bearer" = [])),
     responses((status = 200, body = Profile), (status = 401, body = Problem)))]
 pub async fn me(actors: web::Data<WorkerActors>, auth: AuthUser) -> AppResult<HttpResponse> {
     let profile = actors
@@ -49,7 +49,7 @@ pub struct ProfileBody {
 }
 
 /// Upsert the given fields only (`null` clears one). PATCH is accepted too.
-#[utoipa::path(method(put, patch), path = "/profile/me", tag = "profiles", security(("bearer" = [])), request_body = ProfileBody,
+#[utoipa::path(method(put, patch), path = "/profile/me", operation_id = "updateMyProfile", tag = "profiles", security(("bearer" = [])), request_body = ProfileBody,
     responses((status = 200, body = Profile), (status = 400, body = Problem), (status = 401, body = Problem)))]
 pub async fn update(
     actors: web::Data<WorkerActors>,
@@ -75,7 +75,7 @@ pub async fn update(
 }
 
 /// Anyone's public profile (no email).
-#[utoipa::path(get, path = "/profiles/{user_id}", tag = "profiles",
+#[utoipa::path(get, path = "/profiles/{user_id}", operation_id = "getProfile", tag = "profiles",
     responses((status = 200, body = Profile), (status = 404, body = Problem)))]
 pub async fn public(
     actors: web::Data<WorkerActors>,

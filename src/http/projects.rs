@@ -9,6 +9,7 @@ use crate::actors::WorkerActors;
 use crate::error::{AppError, AppResult};
 use crate::http::extract::{AuthUser, Pagination};
 use crate::http::problem::Problem;
+use crate::messages::page::Page;
 use crate::messages::patch::double_option;
 use crate::messages::projects::{
     CreateProject, DeleteProject, GetProject, ListProjects, Project, ProjectFields,
@@ -52,7 +53,7 @@ impl ProjectBody {
 }
 
 /// Create a project (the caller owns it).
-#[utoipa::path(post, path = "/projects", tag = "projects", security(("bearer" = [])), request_body = ProjectBody,
+#[utoipa::path(post, path = "/projects", operation_id = "createProject", tag = "projects", security(("bearer" = [])), request_body = ProjectBody,
     responses((status = 201, body = Project), (status = 400, body = Problem), (status = 401, body = Problem)))]
 pub async fn create(
     actors: web::Data<WorkerActors>,
@@ -73,7 +74,8 @@ pub async fn create(
     Ok(HttpResponse::Created().json(project))
 }
 
-#[utoipa::path(get, path = "/projects/{id}", tag = "projects",
+/// One project by id.
+#[utoipa::path(get, path = "/projects/{id}", operation_id = "getProject", tag = "projects",
     responses((status = 200, body = Project), (status = 404, body = Problem)))]
 pub async fn get(actors: web::Data<WorkerActors>, id: web::Path<Uuid>) -> AppResult<HttpResponse> {
     let project = actors
@@ -86,9 +88,9 @@ pub async fn get(actors: web::Data<WorkerActors>, id: web::Path<Uuid>) -> AppRes
 }
 
 /// Every project, newest first.
-#[utoipa::path(get, path = "/projects", tag = "projects",
+#[utoipa::path(get, path = "/projects", operation_id = "listProjects", tag = "projects",
     params(("page" = Option<u32>, Query), ("size" = Option<u32>, Query)),
-    responses((status = 200, description = "{items, total, page, size, pages}"), (status = 400, body = Problem)))]
+    responses((status = 200, body = Page<Project>, description = "One page: `items`, `total`, `page`, `size`, `pages`"), (status = 400, body = Problem)))]
 pub async fn list(actors: web::Data<WorkerActors>, page: Pagination) -> AppResult<HttpResponse> {
     let projects = actors
         .portfolio
@@ -101,9 +103,9 @@ pub async fn list(actors: web::Data<WorkerActors>, page: Pagination) -> AppResul
 }
 
 /// One user's projects, newest first.
-#[utoipa::path(get, path = "/projects/user/{user_id}", tag = "projects",
+#[utoipa::path(get, path = "/projects/user/{user_id}", operation_id = "listUserProjects", tag = "projects",
     params(("page" = Option<u32>, Query), ("size" = Option<u32>, Query)),
-    responses((status = 200, description = "{items, total, page, size, pages}"), (status = 404, body = Problem)))]
+    responses((status = 200, body = Page<Project>, description = "One page: `items`, `total`, `page`, `size`, `pages`"), (status = 404, body = Problem)))]
 pub async fn by_user(
     actors: web::Data<WorkerActors>,
     user_id: web::Path<Uuid>,
@@ -117,7 +119,7 @@ pub async fn by_user(
 }
 
 /// Partial update by the owner or an admin (absent keeps, `null` clears).
-#[utoipa::path(method(patch, put), path = "/projects/{id}", tag = "projects", security(("bearer" = [])), request_body = ProjectBody,
+#[utoipa::path(method(patch, put), path = "/projects/{id}", operation_id = "updateProject", tag = "projects", security(("bearer" = [])), request_body = ProjectBody,
     responses((status = 200, body = Project), (status = 400, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
 pub async fn update(
     actors: web::Data<WorkerActors>,
@@ -139,7 +141,7 @@ pub struct ThumbnailBody {
 }
 
 /// Set (or, with `null`, clear) the thumbnail.
-#[utoipa::path(put, path = "/projects/{id}/thumbnail", tag = "projects", security(("bearer" = [])), request_body = ThumbnailBody,
+#[utoipa::path(put, path = "/projects/{id}/thumbnail", operation_id = "setProjectThumbnail", tag = "projects", security(("bearer" = [])), request_body = ThumbnailBody,
     responses((status = 200, body = Project), (status = 400, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
 pub async fn set_thumbnail(
     actors: web::Data<WorkerActors>,
@@ -155,7 +157,8 @@ pub async fn set_thumbnail(
     Ok(HttpResponse::Ok().json(actors.portfolio.send(message).await??))
 }
 
-#[utoipa::path(delete, path = "/projects/{id}", tag = "projects", security(("bearer" = [])),
+/// Delete a project (owner or admin); its files stay, detached.
+#[utoipa::path(delete, path = "/projects/{id}", operation_id = "deleteProject", tag = "projects", security(("bearer" = [])),
     responses((status = 204), (status = 403, body = Problem), (status = 404, body = Problem)))]
 pub async fn delete(
     actors: web::Data<WorkerActors>,
@@ -176,7 +179,7 @@ pub struct Queued {
 }
 
 /// Re-emit every project so the search index can be rebuilt (admin).
-#[utoipa::path(post, path = "/admin/reindex-projects", tag = "projects", security(("bearer" = [])),
+#[utoipa::path(post, path = "/admin/reindex-projects", operation_id = "reindexProjects", tag = "projects", security(("bearer" = [])),
     responses((status = 202, body = Queued), (status = 403, body = Problem)))]
 pub async fn reindex(actors: web::Data<WorkerActors>, auth: AuthUser) -> AppResult<HttpResponse> {
     let queued = actors

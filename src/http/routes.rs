@@ -28,9 +28,16 @@ pub fn for_role(role: Role) -> impl Fn(&mut ServiceConfig) + Clone {
     move |cfg: &mut ServiceConfig| {
         operations(cfg);
         if role.serves_api() {
-            cfg.service(web::scope("/api/v1").configure(operations).configure(api));
+            cfg.service(
+                web::scope("/api/v1")
+                    .configure(operations)
+                    .configure(api)
+                    .service(resource(["/docs", "/docs/"]).route(get().to(openapi::docs_redirect))),
+            );
             api(cfg);
-            cfg.service(openapi::swagger_ui());
+            // Only `/docs` here: `/docs/` is the UI itself.
+            cfg.service(resource("/docs").route(get().to(openapi::docs_redirect)))
+                .service(openapi::swagger_ui());
         }
     }
 }

@@ -22,7 +22,7 @@ pub struct SearchQuery {
 }
 
 /// Search projects: score desc, then most recently updated.
-#[utoipa::path(get, path = "/search", tag = "search",
+#[utoipa::path(get, path = "/search", operation_id = "searchProjects", tag = "search",
     params(SearchQuery, ("page" = Option<u32>, Query), ("size" = Option<u32>, Query)),
     responses((status = 200, body = SearchPage), (status = 400, body = Problem),
               (status = 503, body = Problem, description = "search_unavailable")))]
@@ -78,7 +78,7 @@ pub struct Suggestions {
 }
 
 /// Up to five titles and tags starting with (a word starting with) the prefix.
-#[utoipa::path(get, path = "/search/suggest", tag = "search", params(SuggestQuery),
+#[utoipa::path(get, path = "/search/suggest", operation_id = "suggestProjects", tag = "search", params(SuggestQuery),
     responses((status = 200, body = Suggestions), (status = 400, body = Problem), (status = 503, body = Problem)))]
 pub async fn suggest(
     actors: web::Data<WorkerActors>,

@@ -11,6 +11,7 @@ use crate::http::auth::RegisterBody;
 use crate::http::extract::{AuthUser, Pagination};
 use crate::http::problem::Problem;
 use crate::messages::auth::{Role, User};
+use crate::messages::page::Page;
 use crate::messages::patch::double_option;
 use crate::messages::users::{
     CreateUser, DeleteUser, GetUser, ListUsers, UpdateUser, UserPatch, UserView,
@@ -23,9 +24,9 @@ pub struct UserQuery {
 }
 
 /// A page of users; admins see every field, others public fields.
-#[utoipa::path(get, path = "/users", tag = "users", security(("bearer" = [])),
+#[utoipa::path(get, path = "/users", operation_id = "listUsers", tag = "users", security(("bearer" = [])),
     params(UserQuery, ("page" = Option<u32>, Query), ("size" = Option<u32>, Query)),
-    responses((status = 200, description = "{items, total, page, size, pages}"), (status = 400, body = Problem), (status = 401, body = Problem)))]
+    responses((status = 200, body = Page<UserView>, description = "One page: `items`, `total`, `page`, `size`, `pages`"), (status = 400, body = Problem), (status = 401, body = Problem)))]
 pub async fn list(
     actors: web::Data<WorkerActors>,
     auth: AuthUser,
@@ -40,7 +41,8 @@ pub async fn list(
     Ok(HttpResponse::Ok().json(actors.auth.send(message).await??))
 }
 
-#[utoipa::path(get, path = "/users/{id}", tag = "users", security(("bearer" = [])),
+/// One user: every field for admins and the user themself, public fields for others.
+#[utoipa::path(get, path = "/users/{id}", operation_id = "getUser", tag = "users", security(("bearer" = [])),
     responses((status = 200, body = UserView), (status = 401, body = Problem), (status = 404, body = Problem)))]
 pub async fn get(
     actors: web::Data<WorkerActors>,
@@ -64,7 +66,7 @@ pub struct CreateUserBody {
 }
 
 /// An admin creates a user with a role they may grant.
-#[utoipa::path(post, path = "/users", tag = "users", security(("bearer" = [])), request_body = RegisterBody,
+#[utoipa::path(post, path = "/users", operation_id = "createUser", tag = "users", security(("bearer" = [])), request_body = RegisterBody,
     responses((status = 201, body = User), (status = 400, body = Problem), (status = 403, body = Problem), (status = 409, body = Problem)))]
 pub async fn create(
     actors: web::Data<WorkerActors>,
@@ -116,7 +118,7 @@ pub struct PatchUserBody {
 }
 
 /// Partial update by the owner or an admin (PUT is accepted too).
-#[utoipa::path(method(patch, put), path = "/users/{id}", tag = "users", security(("bearer" = [])), request_body = PatchUserBody,
+#[utoipa::path(method(patch, put), path = "/users/{id}", operation_id = "updateUser", tag = "users", security(("bearer" = [])), request_body = PatchUserBody,
     responses((status = 200, body = User), (status = 400, body = Problem), (status = 403, body = Problem),
               (status = 404, body = Problem), (status = 409, body = Problem)))]
 pub async fn update(
@@ -148,7 +150,7 @@ pub async fn update(
 }
 
 /// An admin deletes a user (their refresh tokens go too).
-#[utoipa::path(delete, path = "/users/{id}", tag = "users", security(("bearer" = [])),
+#[utoipa::path(delete, path = "/users/{id}", operation_id = "deleteUser", tag = "users", security(("bearer" = [])),
     responses((status = 204), (status = 403, body = Problem), (status = 404, body = Problem),
               (status = 409, body = Problem, description = "last_superadmin")))]
 pub async fn delete(

@@ -20,7 +20,7 @@ impl PageRequest {
 }
 
 /// `{items, total, page, size, pages}`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Page<T> {
     pub items: Vec<T>,
     pub total: u64,

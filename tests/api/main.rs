@@ -3,6 +3,8 @@
 
 mod attendance;
 mod auth;
+mod contract;
+mod cors;
 mod elastic;
 mod es_stub;
 mod event_log;
@@ -11,12 +13,17 @@ mod harness;
 mod media;
 mod media_fixtures;
 mod media_rules;
+mod nginx;
+mod opensearch;
 mod operations;
+mod osmem;
 mod profiles;
 mod projects;
 mod reliability;
 mod scale_out;
 mod search;
+mod seaweedfs;
+mod stack;
 mod storage;
 mod tcp_proxy;
 mod tokens;

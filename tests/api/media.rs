@@ -197,6 +197,11 @@ async fn an_image_goes_all_the_way_to_search_on_s3() {
     an_image_goes_all_the_way_to_search(Store::S3).await;
 }
 
+#[actix_web::test]
+async fn an_image_goes_all_the_way_to_search_on_seaweedfs() {
+    an_image_goes_all_the_way_to_search(Store::SeaweedFs).await;
+}
+
 async fn refused_uploads_store_nothing(store: Store) {
     let (app, s3) = app_on(store, &[("MAX_IMAGE_PIXELS", "50000000")]).await;
     let ana = app.user("ana").await;
@@ -227,12 +232,12 @@ async fn refused_uploads_store_nothing(store: Store) {
         .await
         .problem(422, "undecodable_image");
     assert_eq!(media_rows(&app).await, 0);
-    assert_eq!(stored_objects(&app, s3.as_ref()), Vec::<String>::new());
+    assert_eq!(stored_objects(&app, s3.s3s_root()), Vec::<String>::new());
     // The check sees objects when there are some.
     let kept = upload(&app, &ana.access, "ok.png", png(8, 8), None)
         .await
         .json();
-    let listed = stored_objects(&app, s3.as_ref());
+    let listed = stored_objects(&app, s3.s3s_root());
     assert!(
         listed
             .iter()

@@ -74,14 +74,35 @@ pub fn pdf() -> Vec<u8> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Store {
     Fs,
+    /// s3s-fs in-process: its objects can be listed as files.
     S3,
+    /// SeaweedFS, a third-party S3 server, as a child process.
+    SeaweedFs,
 }
 
-/// An app on the given store; for S3, an in-process S3 server whose files live in
-/// the returned directory.
-pub async fn app_on(store: Store, extra: &[(&str, &str)]) -> (TestApp, Option<tempfile::TempDir>) {
+/// What keeps a test's store alive until the test ends.
+pub enum StoreHandle {
+    Local,
+    S3sFs(tempfile::TempDir),
+    SeaweedFs {
+        _server: crate::seaweedfs::SeaweedFs,
+    },
+}
+
+impl StoreHandle {
+    /// The directory where s3s-fs keeps the bucket, if that is the store.
+    pub fn s3s_root(&self) -> Option<&tempfile::TempDir> {
+        match self {
+            StoreHandle::S3sFs(dir) => Some(dir),
+            _ => None,
+        }
+    }
+}
+
+/// An app on the given store; for S3, an S3 server of the test's own.
+pub async fn app_on(store: Store, extra: &[(&str, &str)]) -> (TestApp, StoreHandle) {
     match store {
-        Store::Fs => (spawn_app_with(extra).await, None),
+        Store::Fs => (spawn_app_with(extra).await, StoreHandle::Local),
         Store::S3 => {
             let root = tempfile::tempdir().expect("temp dir");
             let endpoint = crate::storage::s3_server(root.path()).await;
@@ -94,7 +115,18 @@ pub async fn app_on(store: Store, extra: &[(&str, &str)]) -> (TestApp, Option<te
                 ("S3_SECRET_KEY", "test-secret-key"),
             ];
             settings.extend_from_slice(extra);
-            (spawn_app_with(&settings).await, Some(root))
+            (spawn_app_with(&settings).await, StoreHandle::S3sFs(root))
+        }
+        Store::SeaweedFs => {
+            let server = crate::seaweedfs::SeaweedFs::start().await;
+            let owned = server.settings("media-files");
+            let mut settings: Vec<(&str, &str)> =
+                owned.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            settings.extend_from_slice(extra);
+            (
+                spawn_app_with(&settings).await,
+                StoreHandle::SeaweedFs { _server: server },
+            )
         }
     }
 }

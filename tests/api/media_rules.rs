@@ -343,7 +343,7 @@ async fn deleting_a_user_removes_their_files() {
         settled(&app, reply.json()["id"].as_str().unwrap()).await;
     }
     assert_eq!(
-        stored_objects(&app, s3.as_ref()).len(),
+        stored_objects(&app, s3.s3s_root()).len(),
         4,
         "two uploads, two thumbnails"
     );
@@ -353,12 +353,12 @@ async fn deleting_a_user_removes_their_files() {
     assert_eq!(reply.status, 204, "{}", reply.text);
     assert_eq!(app.get("/media").await.json()["total"], 0);
     let emptied = wait_for(Duration::from_secs(10), || async {
-        stored_objects(&app, s3.as_ref()).is_empty()
+        stored_objects(&app, s3.s3s_root()).is_empty()
     })
     .await;
     assert!(
         emptied,
         "left behind: {:?}",
-        stored_objects(&app, s3.as_ref())
+        stored_objects(&app, s3.s3s_root())
     );
 }

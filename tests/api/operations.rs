@@ -141,6 +141,18 @@ async fn docs_serve_swagger_ui_from_the_binary() {
 }
 
 #[actix_web::test]
+async fn docs_without_the_slash_and_under_api_v1_redirect_to_the_ui() {
+    let app = spawn_app().await;
+    for path in ["/docs", "/api/v1/docs", "/api/v1/docs/"] {
+        let reply = app.get(path).await;
+        assert_eq!(reply.status, 308, "{path}: {}", reply.text);
+        assert_eq!(reply.header("location"), Some("/docs/"), "{path}");
+    }
+    // Following the redirect lands on the UI, not on another redirect.
+    assert_eq!(app.get("/docs/").await.status, 200);
+}
+
+#[actix_web::test]
 async fn a_second_start_reuses_the_database() {
     let first = spawn_app().await;
     let second = spawn_app_on(&first.db_name, &[]).await;

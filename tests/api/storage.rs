@@ -152,6 +152,31 @@ async fn the_s3_store_behaves_against_a_real_s3_server_and_creates_its_bucket() 
 }
 
 #[actix_web::test]
+async fn the_s3_store_behaves_against_seaweedfs_and_creates_its_bucket() {
+    let server = crate::seaweedfs::SeaweedFs::start().await;
+    let store = S3Store::new(S3Settings {
+        endpoint: server.endpoint.clone(),
+        region: "us-east-1".into(),
+        bucket: "behaviour-suite".into(),
+        access_key: crate::seaweedfs::ACCESS_KEY.into(),
+        secret_key: crate::seaweedfs::SECRET_KEY.into(),
+        path_style: true,
+    })
+    .expect("store");
+    behaves_like_an_object_store(&store).await;
+    let wrong = S3Store::new(S3Settings {
+        endpoint: server.endpoint.clone(),
+        region: "us-east-1".into(),
+        bucket: "behaviour-suite".into(),
+        access_key: crate::seaweedfs::ACCESS_KEY.into(),
+        secret_key: "not-the-secret".into(),
+        path_style: true,
+    })
+    .expect("store");
+    assert!(!wrong.healthy().await, "SeaweedFS checks signatures");
+}
+
+#[actix_web::test]
 async fn the_s3_store_reports_unhealthy_with_a_wrong_secret_or_no_server() {
     let root = tempfile::tempdir().unwrap();
     let endpoint = s3_server(root.path()).await;
