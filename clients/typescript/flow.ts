@@ -41,7 +41,7 @@ const password = "client password 1";
     body: { username, password, email: `${username}@example.org` },
   });
   if (!data) fail("register", response.status, error);
-  step("register", `user ${data.user.id} (${data.user.role})`);
+  step("register", `user ${data.user_id} (${data.role})`);
 }
 const login = await client.POST("/auth/login", { body: { login: username, password } });
 if (!login.data) fail("login", login.response.status, login.error);
@@ -51,12 +51,15 @@ const refreshed = await client.POST("/auth/refresh", {
   body: { refresh_token: login.data.refresh_token },
 });
 if (!refreshed.data) fail("refresh", refreshed.response.status, refreshed.error);
-const token = refreshed.data.access_token;
 const reused = await client.POST("/auth/refresh", {
   body: { refresh_token: login.data.refresh_token },
 });
 if (reused.response.status !== 401) fail("refresh reuse is refused", reused.response.status, reused.error);
 step("refresh", "rotated; the old refresh token is refused (401)");
+// Reuse revokes the session (SPEC §2), so this client logs in again.
+const relogin = await client.POST("/auth/login", { body: { login: username, password } });
+if (!relogin.data) fail("login again", relogin.response.status, relogin.error);
+const token = relogin.data.access_token;
 
 // create project → upload an image → wait for its thumbnail
 const title = `Lighthouse ${run}`;

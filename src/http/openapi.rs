@@ -82,7 +82,46 @@ impl utoipa::Modify for ProblemResponses {
                 &mut item.patch,
             ];
             for operation in operations.into_iter().flatten() {
+                let secured = operation.security.as_ref().is_some_and(|s| !s.is_empty());
+                if secured {
+                    let unauthorized = ResponseBuilder::new()
+                        .description("No valid access token (`Authorization: Bearer`)")
+                        .content("application/problem+json", problem())
+                        .build();
+                    operation
+                        .responses
+                        .responses
+                        .entry("401".to_owned())
+                        .or_insert(RefOr::T(unauthorized));
+                } else {
+                    // Explicitly public: no security requirement at all.
+                    operation.security = Some(Vec::new());
+                }
+                if operation.request_body.is_some() {
+                    let invalid = ResponseBuilder::new()
+                        .description("The body is malformed or a field is invalid")
+                        .content("application/problem+json", problem())
+                        .build();
+                    operation
+                        .responses
+                        .responses
+                        .entry("400".to_owned())
+                        .or_insert(RefOr::T(invalid));
+                }
                 for (status, response) in operation.responses.responses.iter_mut() {
+                    // OpenAPI requires a description; the status's name where the
+                    // annotation gave none.
+                    if let RefOr::T(response) = response
+                        && response.description.is_empty()
+                    {
+                        response.description = status
+                            .parse::<u16>()
+                            .ok()
+                            .and_then(|code| actix_web::http::StatusCode::from_u16(code).ok())
+                            .and_then(|code| code.canonical_reason())
+                            .unwrap_or("Answer")
+                            .to_owned();
+                    }
                     let is_error = status.starts_with('4') || status.starts_with('5');
                     if let (true, RefOr::T(response)) = (is_error, response)
                         && response.content.shift_remove("application/json").is_some()

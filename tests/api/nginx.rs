@@ -73,8 +73,8 @@ impl Nginx {
             .arg(&conf)
             .args(["-e", &format!("{d}/error.log"), "-g", &globals])
             .stdin(Stdio::null())
-            .stdout(Stdio::inherit())
-            .stderr(Stdio::inherit())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
             .spawn()
             .expect("nginx starts");
         let base = format!("http://127.0.0.1:{port}");
@@ -95,7 +95,20 @@ impl Nginx {
 }
 
 impl Drop for Nginx {
+    /// SIGTERM, so the master stops its workers (a SIGKILLed master leaves them
+    /// running); SIGKILL if it has not exited after 5 s.
     fn drop(&mut self) {
+        if let Ok(pid) = i32::try_from(self.child.id()) {
+            // SAFETY: signalling our own child by its pid.
+            unsafe { libc::kill(pid, libc::SIGTERM) };
+        }
+        let deadline = std::time::Instant::now() + Duration::from_secs(5);
+        while std::time::Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
         let _ = self.child.kill();
         let _ = self.child.wait();
     }

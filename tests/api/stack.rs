@@ -186,8 +186,9 @@ async fn the_stack_serves_every_flow_through_nginx_and_survives_losing_an_api() 
         )
         .await;
     assert_eq!(status, 201, "{reply}");
-    let mut refresh = String::new();
-    let mut token = String::new();
+    // Four logins, then four refreshes: nginx's round robin sends two of each to
+    // each API process.
+    let mut refresh_tokens = Vec::new();
     for _ in 0..4 {
         let (status, tokens) = web
             .call(
@@ -198,22 +199,21 @@ async fn the_stack_serves_every_flow_through_nginx_and_survives_losing_an_api() 
             )
             .await;
         assert_eq!(status, 200, "{tokens}");
+        refresh_tokens.push(tokens["refresh_token"].clone());
+    }
+    let mut token = String::new();
+    for refresh in refresh_tokens {
         let (status, rotated) = web
             .call(
                 "POST",
                 "/auth/refresh",
                 None,
-                Some(json!({"refresh_token": tokens["refresh_token"]})),
+                Some(json!({"refresh_token": refresh})),
             )
             .await;
         assert_eq!(status, 200, "{rotated}");
         token = rotated["access_token"].as_str().expect("token").to_owned();
-        refresh = rotated["refresh_token"]
-            .as_str()
-            .expect("refresh")
-            .to_owned();
     }
-    assert!(!refresh.is_empty());
     for api in [&api1, &api2] {
         let seen = requests_seen(api).await;
         assert!(
