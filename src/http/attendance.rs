@@ -7,6 +7,7 @@ use utoipa::ToSchema;
 use crate::actors::Actors;
 use crate::error::{AppError, AppResult};
 use crate::http::extract::{AuthUser, page_request};
+use crate::http::json_object::JsonObject;
 use crate::http::problem::Problem;
 use crate::messages::attendance::{Attendance, CheckIn, CheckInRecord, ListAttendance};
 use crate::messages::auth::Role;
@@ -14,8 +15,10 @@ use crate::messages::auth::Role;
 #[derive(Deserialize, ToSchema)]
 pub struct CheckInBody {
     #[serde(default)]
+    #[schema(required = true, pattern = "^[A-Za-z0-9_.:-]{1,100}$")]
     event_id: String,
     #[serde(default)]
+    #[schema(required = true, pattern = "^[A-Za-z0-9_.:-]{1,100}$")]
     ticket_id: String,
 }
 
@@ -30,7 +33,7 @@ pub struct CheckedIn {
 /// others get 409 `already_checked_in` with the first record. An `Idempotency-Key`
 /// makes the same user's retry answer the first 201 again.
 #[utoipa::path(post, path = "/checkins", operation_id = "checkIn", tag = "attendance", security(("bearer" = [])), request_body = CheckInBody,
-    params(("Idempotency-Key" = Option<String>, Header, description = "retry-safe key, per user")),
+    params(("Idempotency-Key" = Option<String>, Header, pattern = "^[!-~]{1,200}$", description = "retry-safe key, per user: 1 to 200 visible ASCII characters")),
     responses((status = 201, body = CheckedIn), (status = 400, body = Problem), (status = 401, body = Problem),
               (status = 403, body = Problem), (status = 409, body = Problem, description = "already_checked_in, with `record`"),
               (status = 422, body = Problem, description = "idempotency_key_reused")))]
@@ -38,7 +41,7 @@ pub async fn check_in(
     req: HttpRequest,
     actors: web::Data<Actors>,
     auth: AuthUser,
-    body: web::Json<CheckInBody>,
+    body: JsonObject<CheckInBody>,
 ) -> AppResult<HttpResponse> {
     let idempotency_key = match req.headers().get("idempotency-key") {
         None => None,
@@ -66,7 +69,7 @@ pub async fn check_in(
 
 /// The check-ins of an event, oldest first (`size` defaults to and is at most 1000).
 #[utoipa::path(get, path = "/attendance/{event_id}", operation_id = "listAttendance", tag = "attendance", security(("bearer" = [])),
-    params(("page" = Option<u32>, Query), ("size" = Option<u32>, Query)),
+    params(("page" = Option<u32>, Query, minimum = 1, maximum = 1000000, description = "Page number, from 1"), ("size" = Option<u32>, Query, minimum = 1, maximum = 1000, description = "Items per page (default 1000)")),
     responses((status = 200, body = Attendance), (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem)))]
 pub async fn list(
     req: HttpRequest,

@@ -8,6 +8,7 @@ use uuid::Uuid;
 use crate::actors::WorkerActors;
 use crate::error::AppResult;
 use crate::http::extract::{AuthUser, MaybeAuthUser};
+use crate::http::json_object::JsonObject;
 use crate::http::problem::Problem;
 use crate::messages::auth::{
     GetMe, Login, Logout, LogoutAll, NewAccount, Refresh, Register, Role, Session, User,
@@ -16,8 +17,11 @@ use crate::messages::auth::{
 #[derive(Deserialize, ToSchema)]
 pub struct RegisterBody {
     #[serde(default)]
+    #[schema(required = true, pattern = "^\\s*[A-Za-z0-9_.-]{3,50}\\s*$")]
     pub username: String,
+    /// 8 to 72 bytes (bcrypt's limit).
     #[serde(default)]
+    #[schema(required = true, min_length = 8)]
     pub password: String,
     pub email: Option<String>,
     #[serde(alias = "fullname")]
@@ -26,6 +30,7 @@ pub struct RegisterBody {
     pub phone: Option<String>,
     pub gender: Option<String>,
     /// Only `user` is accepted here; other roles need an admin (POST /users).
+    #[schema(value_type = Option<crate::messages::auth::Role>)]
     pub role: Option<String>,
 }
 
@@ -59,7 +64,7 @@ pub struct Registered {
               (status = 409, body = Problem, description = "username or email taken")))]
 pub async fn register(
     actors: web::Data<WorkerActors>,
-    body: web::Json<RegisterBody>,
+    body: JsonObject<RegisterBody>,
 ) -> AppResult<HttpResponse> {
     let (account, requested_role) = body.into_inner().into_account();
     let user = actors
@@ -85,6 +90,7 @@ pub struct LoginBody {
     username: Option<String>,
     email: Option<String>,
     #[serde(default)]
+    #[schema(required = true, min_length = 1)]
     password: String,
 }
 
@@ -137,7 +143,7 @@ fn tokens(session: Session, with_user: bool) -> Tokens {
 pub async fn login(
     req: HttpRequest,
     actors: web::Data<WorkerActors>,
-    body: web::Json<LoginBody>,
+    body: JsonObject<LoginBody>,
 ) -> AppResult<HttpResponse> {
     let body = body.into_inner();
     let login = body
@@ -157,6 +163,7 @@ pub async fn login(
 #[derive(Deserialize, ToSchema)]
 pub struct RefreshBody {
     #[serde(default, alias = "token")]
+    #[schema(required = true, min_length = 1)]
     refresh_token: String,
 }
 
@@ -166,7 +173,7 @@ pub struct RefreshBody {
               (status = 401, body = Problem, description = "invalid, expired or reused (refresh_token_reused)")))]
 pub async fn refresh(
     actors: web::Data<WorkerActors>,
-    body: web::Json<RefreshBody>,
+    body: JsonObject<RefreshBody>,
 ) -> AppResult<HttpResponse> {
     let refresh_token = body.into_inner().refresh_token;
     let session = actors.auth.send(Refresh { refresh_token }).await??;
@@ -184,7 +191,7 @@ pub struct Message {
 pub async fn logout(
     actors: web::Data<WorkerActors>,
     auth: MaybeAuthUser,
-    body: web::Json<RefreshBody>,
+    body: JsonObject<RefreshBody>,
 ) -> AppResult<HttpResponse> {
     let message = Logout {
         refresh_token: body.into_inner().refresh_token,

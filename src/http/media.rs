@@ -191,7 +191,7 @@ pub struct MediaFilter {
 
 /// Files, newest first; `project_id` narrows to one project's.
 #[utoipa::path(get, path = "/media", operation_id = "listMedia", tag = "media",
-    params(("project_id" = Option<Uuid>, Query), ("page" = Option<u32>, Query), ("size" = Option<u32>, Query)),
+    params(("project_id" = Option<Uuid>, Query), ("page" = Option<u32>, Query, minimum = 1, maximum = 1000000, description = "Page number, from 1"), ("size" = Option<u32>, Query, minimum = 1, maximum = 100, description = "Items per page (default 20)")),
     responses((status = 200, body = Page<Media>, description = "One page: `items`, `total`, `page`, `size`, `pages`"), (status = 400, body = Problem), (status = 404, body = Problem)))]
 pub async fn list(
     actors: web::Data<WorkerActors>,

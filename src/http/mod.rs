@@ -5,6 +5,7 @@ pub mod attendance;
 pub mod auth;
 pub mod cors;
 pub mod extract;
+pub mod json_object;
 pub mod media;
 pub mod media_files;
 pub mod openapi;

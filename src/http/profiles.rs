@@ -10,6 +10,7 @@ use uuid::Uuid;
 use crate::actors::WorkerActors;
 use crate::error::AppResult;
 use crate::http::extract::AuthUser;
+use crate::http::json_object::JsonObject;
 use crate::http::problem::Problem;
 use crate::messages::patch::double_option;
 use crate::messages::profiles::{
@@ -54,7 +55,7 @@ pub struct ProfileBody {
 pub async fn update(
     actors: web::Data<WorkerActors>,
     auth: AuthUser,
-    body: web::Json<ProfileBody>,
+    body: JsonObject<ProfileBody>,
 ) -> AppResult<HttpResponse> {
     let b = body.into_inner();
     let patch = ProfilePatch {

@@ -8,6 +8,7 @@ use uuid::Uuid;
 use crate::actors::WorkerActors;
 use crate::error::{AppError, AppResult};
 use crate::http::extract::{AuthUser, Pagination};
+use crate::http::json_object::JsonObject;
 use crate::http::problem::Problem;
 use crate::messages::page::Page;
 use crate::messages::patch::double_option;
@@ -18,8 +19,9 @@ use crate::messages::projects::{
 
 #[derive(Deserialize, ToSchema)]
 pub struct ProjectBody {
+    /// Required on create; may be changed, never cleared.
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = String, min_length = 1)]
     title: Option<Option<String>>,
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<String>)]
@@ -58,7 +60,7 @@ impl ProjectBody {
 pub async fn create(
     actors: web::Data<WorkerActors>,
     auth: AuthUser,
-    body: web::Json<ProjectBody>,
+    body: JsonObject<ProjectBody>,
 ) -> AppResult<HttpResponse> {
     let fields = body.into_inner().into_fields()?;
     if fields.title.is_none() {
@@ -89,7 +91,7 @@ pub async fn get(actors: web::Data<WorkerActors>, id: web::Path<Uuid>) -> AppRes
 
 /// Every project, newest first.
 #[utoipa::path(get, path = "/projects", operation_id = "listProjects", tag = "projects",
-    params(("page" = Option<u32>, Query), ("size" = Option<u32>, Query)),
+    params(("page" = Option<u32>, Query, minimum = 1, maximum = 1000000, description = "Page number, from 1"), ("size" = Option<u32>, Query, minimum = 1, maximum = 100, description = "Items per page (default 20)")),
     responses((status = 200, body = Page<Project>, description = "One page: `items`, `total`, `page`, `size`, `pages`"), (status = 400, body = Problem)))]
 pub async fn list(actors: web::Data<WorkerActors>, page: Pagination) -> AppResult<HttpResponse> {
     let projects = actors
@@ -104,7 +106,7 @@ pub async fn list(actors: web::Data<WorkerActors>, page: Pagination) -> AppResul
 
 /// One user's projects, newest first.
 #[utoipa::path(get, path = "/projects/user/{user_id}", operation_id = "listUserProjects", tag = "projects",
-    params(("page" = Option<u32>, Query), ("size" = Option<u32>, Query)),
+    params(("page" = Option<u32>, Query, minimum = 1, maximum = 1000000, description = "Page number, from 1"), ("size" = Option<u32>, Query, minimum = 1, maximum = 100, description = "Items per page (default 20)")),
     responses((status = 200, body = Page<Project>, description = "One page: `items`, `total`, `page`, `size`, `pages`"), (status = 404, body = Problem)))]
 pub async fn by_user(
     actors: web::Data<WorkerActors>,
@@ -125,7 +127,7 @@ pub async fn update(
     actors: web::Data<WorkerActors>,
     auth: AuthUser,
     id: web::Path<Uuid>,
-    body: web::Json<ProjectBody>,
+    body: JsonObject<ProjectBody>,
 ) -> AppResult<HttpResponse> {
     let message = UpdateProject {
         caller: auth.caller,
@@ -147,7 +149,7 @@ pub async fn set_thumbnail(
     actors: web::Data<WorkerActors>,
     auth: AuthUser,
     id: web::Path<Uuid>,
-    body: web::Json<ThumbnailBody>,
+    body: JsonObject<ThumbnailBody>,
 ) -> AppResult<HttpResponse> {
     let message = SetThumbnail {
         caller: Some(auth.caller),

@@ -23,7 +23,7 @@ pub struct SearchQuery {
 
 /// Search projects: score desc, then most recently updated.
 #[utoipa::path(get, path = "/search", operation_id = "searchProjects", tag = "search",
-    params(SearchQuery, ("page" = Option<u32>, Query), ("size" = Option<u32>, Query)),
+    params(SearchQuery, ("page" = Option<u32>, Query, minimum = 1, maximum = 1000000, description = "Page number, from 1"), ("size" = Option<u32>, Query, minimum = 1, maximum = 100, description = "Items per page (default 20)")),
     responses((status = 200, body = SearchPage), (status = 400, body = Problem),
               (status = 503, body = Problem, description = "search_unavailable")))]
 pub async fn search(

@@ -9,6 +9,7 @@ use crate::actors::WorkerActors;
 use crate::error::{AppError, AppResult};
 use crate::http::auth::RegisterBody;
 use crate::http::extract::{AuthUser, Pagination};
+use crate::http::json_object::JsonObject;
 use crate::http::problem::Problem;
 use crate::messages::auth::{Role, User};
 use crate::messages::page::Page;
@@ -25,7 +26,7 @@ pub struct UserQuery {
 
 /// A page of users; admins see every field, others public fields.
 #[utoipa::path(get, path = "/users", operation_id = "listUsers", tag = "users", security(("bearer" = [])),
-    params(UserQuery, ("page" = Option<u32>, Query), ("size" = Option<u32>, Query)),
+    params(UserQuery, ("page" = Option<u32>, Query, minimum = 1, maximum = 1000000, description = "Page number, from 1"), ("size" = Option<u32>, Query, minimum = 1, maximum = 100, description = "Items per page (default 20)")),
     responses((status = 200, body = Page<UserView>, description = "One page: `items`, `total`, `page`, `size`, `pages`"), (status = 400, body = Problem), (status = 401, body = Problem)))]
 pub async fn list(
     actors: web::Data<WorkerActors>,
@@ -71,7 +72,7 @@ pub struct CreateUserBody {
 pub async fn create(
     actors: web::Data<WorkerActors>,
     auth: AuthUser,
-    body: web::Json<CreateUserBody>,
+    body: JsonObject<CreateUserBody>,
 ) -> AppResult<HttpResponse> {
     if !auth.caller.role.is_admin() {
         return Err(AppError::forbidden(
@@ -99,6 +100,7 @@ pub async fn create(
 
 #[derive(Deserialize, ToSchema)]
 pub struct PatchUserBody {
+    #[schema(pattern = "^\\s*[A-Za-z0-9_.-]{3,50}\\s*$")]
     username: Option<String>,
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<String>)]
@@ -112,6 +114,8 @@ pub struct PatchUserBody {
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<String>)]
     gender: Option<Option<String>>,
+    /// 8 to 72 bytes (bcrypt's limit).
+    #[schema(min_length = 8)]
     password: Option<String>,
     current_password: Option<String>,
     role: Option<Role>,
@@ -125,7 +129,7 @@ pub async fn update(
     actors: web::Data<WorkerActors>,
     auth: AuthUser,
     id: web::Path<Uuid>,
-    body: web::Json<PatchUserBody>,
+    body: JsonObject<PatchUserBody>,
 ) -> AppResult<HttpResponse> {
     let b = body.into_inner();
     let patch = UserPatch {

@@ -128,3 +128,36 @@ async fn every_profile_update_emits_profile_updated_once_and_a_rejected_one_none
         json!({"user_id": di.id, "username": "dian", "name": "Di"})
     );
 }
+
+#[actix_web::test]
+async fn a_json_array_body_is_refused_and_changes_nothing() {
+    let app = spawn_app().await;
+    let ana = app.user("ana").await;
+    let body = serde_json::json!({"name": "Ana", "bio": "Potter"});
+    assert_eq!(
+        app.call("PUT", "/profile/me", &ana.access, Some(&body))
+            .await
+            .status,
+        200
+    );
+    // serde would read an array as the fields by position: [name, bio] = [null, null].
+    for method in ["PUT", "PATCH"] {
+        let reply = app
+            .call(
+                method,
+                "/profile/me",
+                &ana.access,
+                Some(&serde_json::json!([null, null])),
+            )
+            .await;
+        reply.problem(400, "validation_failed");
+    }
+    let profile = app
+        .call("GET", "/profile/me", &ana.access, None)
+        .await
+        .json();
+    assert_eq!(
+        (profile["name"].as_str(), profile["bio"].as_str()),
+        (Some("Ana"), Some("Potter"))
+    );
+}
