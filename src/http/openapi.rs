@@ -83,30 +83,26 @@ impl utoipa::Modify for ProblemResponses {
             ];
             for operation in operations.into_iter().flatten() {
                 let secured = operation.security.as_ref().is_some_and(|s| !s.is_empty());
-                if secured {
-                    let unauthorized = ResponseBuilder::new()
-                        .description("No valid access token (`Authorization: Bearer`)")
+                let mut ensure = |status: &str, description: &str| {
+                    let answer = ResponseBuilder::new()
+                        .description(description)
                         .content("application/problem+json", problem())
                         .build();
                     operation
                         .responses
                         .responses
-                        .entry("401".to_owned())
-                        .or_insert(RefOr::T(unauthorized));
-                } else {
-                    // Explicitly public: no security requirement at all.
-                    operation.security = Some(Vec::new());
+                        .entry(status.to_owned())
+                        .or_insert(RefOr::T(answer));
+                };
+                if secured {
+                    ensure("401", "No valid access token (`Authorization: Bearer`)");
                 }
                 if operation.request_body.is_some() {
-                    let invalid = ResponseBuilder::new()
-                        .description("The body is malformed or a field is invalid")
-                        .content("application/problem+json", problem())
-                        .build();
-                    operation
-                        .responses
-                        .responses
-                        .entry("400".to_owned())
-                        .or_insert(RefOr::T(invalid));
+                    ensure("400", "The body is malformed or a field is invalid");
+                }
+                if !secured {
+                    // Explicitly public: no security requirement at all.
+                    operation.security = Some(Vec::new());
                 }
                 for (status, response) in operation.responses.responses.iter_mut() {
                     // OpenAPI requires a description; the status's name where the

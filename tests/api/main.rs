@@ -20,6 +20,7 @@ mod osmem;
 mod profiles;
 mod projects;
 mod reliability;
+mod remote;
 mod scale_out;
 mod search;
 mod seaweedfs;

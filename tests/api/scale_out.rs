@@ -10,40 +10,7 @@ use serde_json::{Value, json};
 use crate::harness::{PASSWORD, ROOT_PASSWORD, ROOT_USERNAME, rabbitmq_vhost, wait_for};
 use crate::media_fixtures::png;
 use crate::reliability::process::{ServerProcess, ServerSettings};
-
-struct Api {
-    base: String,
-    client: reqwest::Client,
-}
-
-impl Api {
-    async fn call(
-        &self,
-        method: &str,
-        path: &str,
-        token: Option<&str>,
-        body: Option<Value>,
-    ) -> (u16, Value) {
-        let method = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
-        let mut req = self.client.request(method, format!("{}{path}", self.base));
-        if let Some(token) = token {
-            req = req.bearer_auth(token);
-        }
-        if let Some(body) = body {
-            req = req.json(&body);
-        }
-        let res = req.send().await.expect("request");
-        let status = res.status().as_u16();
-        (status, res.json().await.unwrap_or(Value::Null))
-    }
-
-    async fn login(&self, login: &str, password: &str) -> String {
-        let body = json!({"login": login, "password": password});
-        let (status, reply) = self.call("POST", "/auth/login", None, Some(body)).await;
-        assert_eq!(status, 200, "login {login}: {reply}");
-        reply["access_token"].as_str().expect("token").to_owned()
-    }
-}
+use crate::remote::Remote;
 
 #[actix_web::test]
 async fn two_api_processes_and_a_worker_serve_the_whole_flow() {
@@ -65,10 +32,7 @@ async fn two_api_processes_and_a_worker_serve_the_whole_flow() {
     let worker = ServerProcess::start(&worker_settings).await;
     let first = ServerProcess::start(&worker_settings.sibling().with("ROLE", "api")).await;
     let second = ServerProcess::start(&worker_settings.sibling().with("ROLE", "api")).await;
-    let apis = [&first, &second].map(|p| Api {
-        base: p.base.clone(),
-        client: reqwest::Client::new(),
-    });
+    let apis = [&first, &second].map(|p| Remote::new(&p.base));
     let (status, _) = apis[0].call("GET", "/projects", None, None).await;
     assert_eq!(status, 200);
     let worker_api = reqwest::get(format!("{}/projects", worker.base))
