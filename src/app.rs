@@ -71,19 +71,17 @@ impl Application {
         let keys = web::Data::from(actors.keys.clone());
         let uploads = web::Data::new(UploadLimits::new(config.max_upload_bytes));
         let cors_origins = config.cors_allowed_origins.clone();
+        let cors_enabled = cors::enabled(&cors_origins);
         let server = HttpServer::new(move || {
             let worker_actors = web::Data::new(shared.start_worker_actors());
             // Wrapped last is outermost: CORS sees every answer, and the request
             // context turns even a refused preflight into a problem document.
             App::new()
                 .wrap(Condition::new(
-                    cors::enabled(&cors_origins),
+                    cors_enabled,
                     cors::middleware(&cors_origins),
                 ))
-                .wrap(Condition::new(
-                    cors::enabled(&cors_origins),
-                    from_fn(cors::strip_refused),
-                ))
+                .wrap(Condition::new(cors_enabled, from_fn(cors::strip_refused)))
                 .wrap(from_fn(request_context))
                 .app_data(shared.clone())
                 .app_data(worker_actors)

@@ -8,10 +8,12 @@ use std::future::Future;
 use std::pin::Pin;
 
 use actix_web::dev::Payload;
+use actix_web::error::JsonPayloadError;
 use actix_web::{FromRequest, HttpRequest, web};
 use serde::de::DeserializeOwned;
 
 use crate::error::AppError;
+use crate::http::problem;
 
 pub struct JsonObject<T>(pub T);
 
@@ -27,6 +29,7 @@ impl<T: DeserializeOwned + 'static> FromRequest for JsonObject<T> {
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         let value = web::Json::<serde_json::Value>::from_request(req, payload);
+        let req = req.clone();
         Box::pin(async move {
             let value = value.await?.into_inner();
             if !value.is_object() {
@@ -36,13 +39,10 @@ impl<T: DeserializeOwned + 'static> FromRequest for JsonObject<T> {
                 }
                 .into());
             }
-            serde_json::from_value(value).map(JsonObject).map_err(|e| {
-                AppError::Validation {
-                    detail: format!("the JSON body has a wrong type or a missing field: {e}"),
-                    errors: Default::default(),
-                }
-                .into()
-            })
+            // A wrong type or a missing field: answered as `web::Json` answers it.
+            serde_json::from_value(value)
+                .map(JsonObject)
+                .map_err(|e| problem::json_error(JsonPayloadError::Deserialize(e), &req))
         })
     }
 }

@@ -341,3 +341,14 @@ where
         actix_rt::time::sleep(Duration::from_millis(50)).await;
     }
 }
+
+/// `n` distinct ports that were free a moment ago (bound to port 0, then released).
+pub fn free_ports(n: usize) -> Vec<u16> {
+    let listeners: Vec<std::net::TcpListener> = (0..n)
+        .map(|_| std::net::TcpListener::bind("127.0.0.1:0").expect("bind a free port"))
+        .collect();
+    listeners
+        .iter()
+        .map(|l| l.local_addr().expect("address").port())
+        .collect()
+}

@@ -58,7 +58,7 @@ impl Nginx {
     pub async fn start(upstreams: [u16; 2]) -> Self {
         require_nginx();
         let dir = tempfile::tempdir().expect("temp dir");
-        let port = crate::seaweedfs::free_ports(1)[0];
+        let port = crate::harness::free_ports(1)[0];
         let conf = dir.path().join("nginx.conf");
         std::fs::write(&conf, render(upstreams, port)).expect("write nginx.conf");
         let d = dir.path().display();

@@ -19,17 +19,6 @@ pub struct SeaweedFs {
     _dir: tempfile::TempDir,
 }
 
-/// `n` distinct ports that were free a moment ago (bound to port 0, then released).
-pub fn free_ports(n: usize) -> Vec<u16> {
-    let listeners: Vec<std::net::TcpListener> = (0..n)
-        .map(|_| std::net::TcpListener::bind("127.0.0.1:0").expect("bind a free port"))
-        .collect();
-    listeners
-        .iter()
-        .map(|l| l.local_addr().expect("address").port())
-        .collect()
-}
-
 fn require_weed() {
     let found = Command::new("weed").arg("version").output();
     if !found.is_ok_and(|out| out.status.success()) {
@@ -46,7 +35,7 @@ impl SeaweedFs {
         let dir = tempfile::tempdir().expect("temp dir");
         let data = dir.path().join("data");
         std::fs::create_dir(&data).expect("data dir");
-        let p = free_ports(10);
+        let p = crate::harness::free_ports(10);
         let port_flags = [
             "master.port",
             "master.port.grpc",

@@ -323,35 +323,13 @@ async fn the_stack_serves_every_flow_through_nginx_and_survives_losing_an_api() 
     }
 
     // Check-in: the same ticket through both API processes — one 201, one 409.
-    let (_, root) = web
-        .call(
-            "POST",
-            "/auth/login",
-            None,
-            Some(json!({"login": ROOT_USERNAME, "password": ROOT_PASSWORD})),
-        )
-        .await;
-    let root = root["access_token"]
-        .as_str()
-        .expect("root token")
-        .to_owned();
+    let root = web.login(ROOT_USERNAME, ROOT_PASSWORD).await;
     let clerk = json!({"username": "clerk", "password": PASSWORD, "role": "committee"});
     assert_eq!(
         web.call("POST", "/users", Some(&root), Some(clerk)).await.0,
         201
     );
-    let (_, clerk) = web
-        .call(
-            "POST",
-            "/auth/login",
-            None,
-            Some(json!({"login": "clerk", "password": PASSWORD})),
-        )
-        .await;
-    let clerk = clerk["access_token"]
-        .as_str()
-        .expect("clerk token")
-        .to_owned();
+    let clerk = web.login("clerk", PASSWORD).await;
     let before = [requests_seen(&api1).await, requests_seen(&api2).await];
     let mut statuses = Vec::new();
     for _ in 0..2 {
