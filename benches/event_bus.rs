@@ -11,10 +11,10 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use actix::prelude::*;
-use troupe::actors::subscriptions::Subscription;
 use troupe::app::Application;
 use troupe::config::Config;
 use troupe::db::outbox;
+use troupe::events::routing::Route;
 use troupe::messages::events::{DomainEvent, HandleEvent, HandlerError, ProjectDeleted};
 use uuid::Uuid;
 
@@ -60,7 +60,7 @@ async fn start(bus: &str, amqp_url: &str) -> (Application, Arrivals) {
     let config = Config::from_lookup(|k| vars.get(k).cloned()).expect("config");
     let arrivals: Arrivals = Arc::default();
     let stopwatch = Stopwatch(arrivals.clone()).start();
-    let sub = Subscription {
+    let sub = Route {
         queue: "bench.events".to_owned(),
         bindings: vec!["#".to_owned()],
         consumer: stopwatch.recipient(),

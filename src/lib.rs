@@ -3,10 +3,12 @@
 
 pub mod actors;
 pub mod app;
+pub mod backoff;
 pub mod commands;
 pub mod config;
 pub mod db;
 pub mod error;
+pub mod events;
 pub mod http;
 pub mod imaging;
 pub mod jwt;

@@ -3,7 +3,10 @@
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use troupe::commands::dead_letters::DeadCommand;
 use troupe::config::Config;
+use troupe::messages::dead_events::DeadFilter;
+use troupe::messages::page::PageRequest;
 use troupe::{app, commands, db, telemetry};
 
 #[derive(Parser)]
@@ -28,6 +31,87 @@ enum Command {
     /// Manage users from the command line.
     #[command(subcommand)]
     User(UserCommand),
+    /// List, replay or discard dead-lettered events (either bus).
+    #[command(subcommand)]
+    Dead(DeadCli),
+}
+
+/// Which dead letters: by queue and/or event type.
+#[derive(clap::Args)]
+struct DeadFilterArgs {
+    /// The queue they died in, e.g. media.events.
+    #[arg(long)]
+    queue: Option<String>,
+    /// Their event type, e.g. media.uploaded.
+    #[arg(long)]
+    event_type: Option<String>,
+}
+
+impl DeadFilterArgs {
+    fn is_empty(&self) -> bool {
+        self.queue.is_none() && self.event_type.is_none()
+    }
+
+    fn filter(self) -> DeadFilter {
+        DeadFilter {
+            queue: self.queue,
+            event_type: self.event_type,
+        }
+    }
+}
+
+#[derive(Subcommand)]
+enum DeadCli {
+    /// One page of dead letters, oldest first.
+    List {
+        #[command(flatten)]
+        filter: DeadFilterArgs,
+        #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
+        page: u32,
+        #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u32).range(1..=1000))]
+        size: u32,
+    },
+    /// Hand dead letters back to their queue: by id, by filter, or --all.
+    Replay {
+        ids: Vec<i64>,
+        #[command(flatten)]
+        filter: DeadFilterArgs,
+        #[arg(long)]
+        all: bool,
+    },
+    /// Drop dead letters for good: by id, by filter, or --all.
+    Discard {
+        ids: Vec<i64>,
+        #[command(flatten)]
+        filter: DeadFilterArgs,
+        #[arg(long)]
+        all: bool,
+    },
+}
+
+impl DeadCli {
+    fn into_command(self) -> Result<DeadCommand, String> {
+        let pick = |ids: Vec<i64>, filter: DeadFilterArgs, all: bool| {
+            if ids.is_empty() && filter.is_empty() && !all {
+                return Err("name the dead letters: ids, --queue, --event-type or --all".to_owned());
+            }
+            Ok((ids, filter.filter()))
+        };
+        Ok(match self {
+            DeadCli::List { filter, page, size } => DeadCommand::List {
+                filter: filter.filter(),
+                page: PageRequest { page, size },
+            },
+            DeadCli::Replay { ids, filter, all } => {
+                let (ids, filter) = pick(ids, filter, all)?;
+                DeadCommand::Replay { ids, filter }
+            }
+            DeadCli::Discard { ids, filter, all } => {
+                let (ids, filter) = pick(ids, filter, all)?;
+                DeadCommand::Discard { ids, filter }
+            }
+        })
+    }
 }
 
 #[derive(Subcommand)]
@@ -66,6 +150,12 @@ fn main() -> ExitCode {
             }) => commands::create_user(&config, username, &role, email)
                 .await
                 .map_err(Into::into),
+            Command::Dead(dead) => match dead.into_command() {
+                Ok(command) => commands::dead_letters::run(&config, command)
+                    .await
+                    .map_err(Into::into),
+                Err(e) => Err(e.into()),
+            },
         }
     });
     match result {

@@ -4,7 +4,8 @@
 use std::sync::LazyLock;
 
 use prometheus::{
-    Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGaugeVec, Opts, Registry, TextEncoder,
+    Encoder, GaugeVec, HistogramOpts, HistogramVec, IntCounterVec, IntGaugeVec, Opts, Registry,
+    TextEncoder,
 };
 
 pub static REGISTRY: LazyLock<Registry> = LazyLock::new(Registry::new);
@@ -92,6 +93,39 @@ pub static EVENT_BACKLOG: LazyLock<IntGaugeVec> = LazyLock::new(|| {
         IntGaugeVec::new(
             Opts::new("event_backlog", "Events waiting, by stage"),
             &["stage"],
+        )
+        .expect("valid metric definition"),
+    )
+});
+
+/// Dead letters kept in `dead_events`, by queue (both buses record them there).
+pub static DEAD_LETTERS: LazyLock<IntGaugeVec> = LazyLock::new(|| {
+    register(
+        IntGaugeVec::new(
+            Opts::new("event_dead_letters", "Dead-lettered events kept, by queue"),
+            &["queue"],
+        )
+        .expect("valid metric definition"),
+    )
+});
+
+pub static ACTOR_RESTARTS: LazyLock<IntCounterVec> = LazyLock::new(|| {
+    counter(
+        "actor_restarts_total",
+        "Restarts of supervised actors by their supervisor",
+        &["actor"],
+    )
+});
+
+/// The wait before the latest restart's reconnect, by actor.
+pub static ACTOR_RESTART_DELAY: LazyLock<GaugeVec> = LazyLock::new(|| {
+    register(
+        GaugeVec::new(
+            Opts::new(
+                "actor_restart_delay_seconds",
+                "Backoff chosen for the latest restart, by actor",
+            ),
+            &["actor"],
         )
         .expect("valid metric definition"),
     )

@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use actix::{Actor, Addr, Context, Handler, ResponseFuture, Supervised};
 
-use crate::actors::bridge::publisher::{AmqpPublisher, IsConnected};
-use crate::db::{DbPool, deliveries, outbox};
+use crate::db::{DbPool, dead_events, deliveries, outbox};
+use crate::events::amqp::publisher::{AmqpPublisher, IsConnected};
 use crate::messages::ops::{CheckReadiness, CheckState, Readiness, RefreshGauges};
 use crate::metrics;
 use crate::search::SearchIndex;
@@ -113,10 +113,17 @@ impl Handler<RefreshGauges> for HealthActor {
                 Some((
                     outbox::backlog(&db).await.ok()?,
                     deliveries::backlog(&db).await.ok()?,
+                    dead_events::depth_by_queue(&db).await.ok()?,
                 ))
             })
             .await;
-            if let Ok(Some((waiting, undelivered))) = counts {
+            if let Ok(Some((waiting, undelivered, dead))) = counts {
+                metrics::DEAD_LETTERS.reset();
+                for (queue, n) in dead {
+                    metrics::DEAD_LETTERS
+                        .with_label_values(&[queue.as_str()])
+                        .set(n);
+                }
                 metrics::EVENT_BACKLOG
                     .with_label_values(&["outbox"])
                     .set(waiting);

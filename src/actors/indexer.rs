@@ -59,7 +59,7 @@ impl IndexerActor {
             let envelopes: Vec<&EventEnvelope> = batch.iter().map(|(e, _)| e).collect();
             let outcome = index_batch(&pool, index.as_ref(), &envelopes).await;
             for (_, reply) in batch {
-                let _ = reply.send(outcome.clone().map_err(HandlerError));
+                let _ = reply.send(outcome.clone().map_err(HandlerError::Retry));
             }
         };
         ctx.spawn(work.into_actor(self).map(|(), act, ctx| {
@@ -92,7 +92,7 @@ impl Handler<HandleEvent> for IndexerActor {
         Box::pin(async move {
             answer
                 .await
-                .unwrap_or_else(|_| Err(HandlerError("the indexer restarted".into())))
+                .unwrap_or_else(|_| Err(HandlerError::retry("the indexer restarted")))
         })
     }
 }

@@ -1,80 +1,101 @@
-//! The one backoff policy: reconnecting actors (1 s, 2 s, 4 s … capped at 60 s, with
-//! jitter) and event retries (2^n s up to `MAX_RETRIES`) both ask it how long to wait.
+//! What every actor that owns a connection or a session does the same way: when the
+//! connection is lost it stops itself, its `Supervisor` restarts it, and `Restarts`
+//! (kept in the actor, so it survives the restart) decides how long the restarted
+//! actor waits before connecting again — 1 s, 2 s, 4 s … 60 s with jitter, from 1 s
+//! again once a connection stayed up for `HEALTHY_PERIOD`. Each restart is counted
+//! in `actor_restarts_total{actor}` and logged with its reason and delay.
+//!
+//! The idiom, in the actor:
+//! - `started()`: `ctx.run_later(self.restarts.delay(), connect)`;
+//! - on success: `self.restarts.connected()`;
+//! - on loss or a failed connect: `self.restarts.stop(ctx, reason)`;
+//! - `restarting()`: drop the link, fail whoever waits on it, `self.restarts.record()`.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use rand::Rng;
+use actix::{ActorContext, AsyncContext};
 
-/// Exponential backoff: `base · 2^attempt`, capped, with optional ±20 % jitter.
-#[derive(Debug, Clone)]
-pub struct RetryPolicy {
-    base: Duration,
-    cap: Duration,
-    /// How many retries are allowed before giving up (`None`: never give up).
-    max_retries: Option<u32>,
-    jitter: bool,
+use crate::backoff::{Backoff, RetryPolicy};
+use crate::metrics;
+
+/// A connection that lived this long counts as healthy: the next loss starts the
+/// backoff from 1 s again.
+pub const HEALTHY_PERIOD: Duration = Duration::from_secs(30);
+
+#[derive(Debug)]
+pub struct Restarts {
+    actor: String,
+    backoff: Backoff,
+    connected_at: Option<Instant>,
+    reason: Option<String>,
+    next_delay: Duration,
 }
 
-impl RetryPolicy {
-    /// For reconnecting to a dependency: 1 s, 2 s, 4 s … 60 s, forever, with jitter.
-    pub fn reconnect() -> Self {
-        RetryPolicy {
-            base: Duration::from_secs(1),
-            cap: Duration::from_secs(60),
-            max_retries: None,
-            jitter: true,
+impl Restarts {
+    /// `actor` names it in logs and in the metric's label.
+    pub fn new(actor: impl Into<String>) -> Self {
+        Restarts {
+            actor: actor.into(),
+            backoff: Backoff::new(RetryPolicy::reconnect()),
+            connected_at: None,
+            reason: None,
+            next_delay: Duration::ZERO,
         }
     }
 
-    /// For failed event handlers (SPEC §9): retry `n` waits 2^n s, at most `max_retries`.
-    pub fn event_retries(max_retries: u32) -> Self {
-        RetryPolicy {
-            base: Duration::from_secs(2),
-            cap: Duration::from_secs(3600),
-            max_retries: Some(max_retries),
-            jitter: false,
+    pub fn actor(&self) -> &str {
+        &self.actor
+    }
+
+    /// How long `started()` waits before connecting: nothing on the first start.
+    pub fn delay(&self) -> Duration {
+        self.next_delay
+    }
+
+    /// The connection is up.
+    pub fn connected(&mut self) {
+        self.connected_at = Some(Instant::now());
+    }
+
+    pub fn is_connected(&self) -> bool {
+        self.connected_at.is_some()
+    }
+
+    /// The connection is lost (or could not be made): stop, so the supervisor
+    /// restarts the actor. The first reason given before the restart is kept.
+    pub fn stop<C: ActorContext + AsyncContext<A>, A: actix::Actor<Context = C>>(
+        &mut self,
+        ctx: &mut C,
+        reason: impl Into<String>,
+    ) {
+        if self.reason.is_none() {
+            self.reason = Some(reason.into());
         }
+        ctx.stop();
     }
 
-    /// The wait before retry number `attempt` (0-based), or `None` when the budget is
-    /// spent.
-    pub fn delay(&self, attempt: u32) -> Option<Duration> {
-        if self.max_retries.is_some_and(|max| attempt >= max) {
-            return None;
+    /// Called from `restarting()`: picks the delay, counts and logs the restart.
+    pub fn record(&mut self) {
+        let healthy = self
+            .connected_at
+            .take()
+            .is_some_and(|at| at.elapsed() >= HEALTHY_PERIOD);
+        if healthy {
+            self.backoff.reset();
         }
-        let factor = 2u32.saturating_pow(attempt.min(31));
-        let raw = self.base.saturating_mul(factor).min(self.cap);
-        if !self.jitter {
-            return Some(raw);
-        }
-        let spread = rand::rng().random_range(0.8..=1.2);
-        Some(raw.mul_f64(spread).min(self.cap))
-    }
-}
-
-/// A running backoff for one reconnecting actor: `next()` grows, `reset()` after a
-/// success starts again from the base delay.
-#[derive(Debug, Clone)]
-pub struct Backoff {
-    policy: RetryPolicy,
-    attempt: u32,
-}
-
-impl Backoff {
-    pub fn new(policy: RetryPolicy) -> Self {
-        Backoff { policy, attempt: 0 }
-    }
-
-    /// The next wait; the reconnect policy never runs out, so this falls back to the
-    /// cap only for a policy with a budget that has been spent.
-    pub fn next_delay(&mut self) -> Duration {
-        let delay = self.policy.delay(self.attempt).unwrap_or(self.policy.cap);
-        self.attempt = self.attempt.saturating_add(1);
-        delay
-    }
-
-    pub fn reset(&mut self) {
-        self.attempt = 0;
+        self.next_delay = self.backoff.next_delay();
+        let reason = self.reason.take().unwrap_or_else(|| "stopped".to_owned());
+        metrics::ACTOR_RESTARTS
+            .with_label_values(&[self.actor.as_str()])
+            .inc();
+        metrics::ACTOR_RESTART_DELAY
+            .with_label_values(&[self.actor.as_str()])
+            .set(self.next_delay.as_secs_f64());
+        tracing::warn!(
+            actor = %self.actor,
+            "{reason}; restarting, reconnecting in {:.1} s",
+            self.next_delay.as_secs_f32()
+        );
     }
 }
 
@@ -83,25 +104,15 @@ mod tests {
     use super::*;
 
     #[test]
-    fn event_retries_double_from_two_seconds_and_stop_at_the_budget() {
-        let p = RetryPolicy::event_retries(3);
-        assert_eq!(p.delay(0), Some(Duration::from_secs(2)));
-        assert_eq!(p.delay(1), Some(Duration::from_secs(4)));
-        assert_eq!(p.delay(2), Some(Duration::from_secs(8)));
-        assert_eq!(p.delay(3), None);
-    }
-
-    #[test]
-    fn reconnect_backoff_grows_with_jitter_and_is_capped_at_a_minute() {
-        let mut b = Backoff::new(RetryPolicy::reconnect());
-        let first = b.next_delay();
-        assert!(first >= Duration::from_millis(800) && first <= Duration::from_millis(1200));
-        let second = b.next_delay();
-        assert!(second >= Duration::from_millis(1600) && second <= Duration::from_millis(2400));
-        for _ in 0..40 {
-            assert!(b.next_delay() <= Duration::from_secs(60));
+    fn restart_delays_grow_from_a_second_and_the_first_start_waits_nothing() {
+        let mut restarts = Restarts::new("test");
+        assert_eq!(restarts.delay(), Duration::ZERO);
+        let mut previous = Duration::ZERO;
+        for _ in 0..4 {
+            restarts.record();
+            assert!(restarts.delay() > previous, "{:?}", restarts.delay());
+            previous = restarts.delay();
         }
-        b.reset();
-        assert!(b.next_delay() <= Duration::from_millis(1200));
+        assert!(previous >= Duration::from_millis(6400));
     }
 }

@@ -1,5 +1,6 @@
-//! SQL of `event_deliveries`, `dead_events` and `processed_events`: the durable
-//! retry and dead-letter machinery of EVENT_BUS=memory.
+//! SQL of `event_deliveries` and `processed_events`: the durable deliveries of
+//! EVENT_BUS=memory, claimed under a lease by a live worker, and the consumers'
+//! record of what they applied.
 
 use std::time::Duration;
 
@@ -41,11 +42,55 @@ pub struct Delivery {
     pub envelope: Result<EventEnvelope, String>,
 }
 
-/// Claims up to `limit` due deliveries of `queue`, oldest first, by pushing their
-/// `due_at` a lease into the future; a crash mid-handling makes them due again.
+/// The advisory-lock class of worker keys: `pg_advisory_lock(WORKER_LOCK_CLASS, key)`.
+pub const WORKER_LOCK_CLASS: i32 = 29810;
+
+/// Takes a fresh worker key and holds its lock on `session` (a connection of the
+/// worker's own, outside the pool) for as long as that session lives.
+pub async fn hold_worker_key(
+    session: &tokio_postgres::Client,
+) -> Result<i64, tokio_postgres::Error> {
+    let key: i64 = session
+        .query_one("SELECT nextval('event_worker_key')", &[])
+        .await?
+        .get(0);
+    let key32 = i32::try_from(key).unwrap_or(i32::MAX);
+    session
+        .execute(
+            "SELECT pg_advisory_lock($1, $2)",
+            &[&WORKER_LOCK_CLASS, &key32],
+        )
+        .await?;
+    Ok(key)
+}
+
+/// Makes due at once every claim whose worker no longer holds its key (its process
+/// or its session died); returns how many.
+pub async fn release_orphaned_claims(
+    db: &impl GenericClient,
+) -> Result<u64, tokio_postgres::Error> {
+    db.execute(
+        &db.prepare_cached(
+            "UPDATE event_deliveries SET due_at = now(), claimed_by = NULL
+             WHERE claimed_by IS NOT NULL AND claimed_by NOT IN (
+                 SELECT objid::int8 FROM pg_locks
+                 WHERE locktype = 'advisory' AND granted AND objsubid = 2
+                   AND classid::int8 = $1
+                   AND database = (SELECT oid FROM pg_database WHERE datname = current_database()))",
+        )
+        .await?,
+        &[&i64::from(WORKER_LOCK_CLASS)],
+    )
+    .await
+}
+
+/// Claims up to `limit` due deliveries of `queue` for worker `key`, oldest first,
+/// by pushing their `due_at` a lease into the future: a hung handler's delivery is
+/// due again when the lease ends, a dead worker's as soon as its key is released.
 pub async fn claim(
     db: &impl GenericClient,
     queue: &str,
+    key: i64,
     lease: Duration,
     limit: i64,
 ) -> Result<Vec<Delivery>, tokio_postgres::Error> {
@@ -54,7 +99,8 @@ pub async fn claim(
         .query(
             &db.prepare_cached(
                 "UPDATE event_deliveries d
-                 SET due_at = now() + make_interval(secs => $3), attempts = d.attempts + 1
+                 SET due_at = now() + make_interval(secs => $3), attempts = d.attempts + 1,
+                     claimed_by = $4
                  FROM (SELECT queue, event_id FROM event_deliveries
                        WHERE queue = $1 AND due_at <= now()
                        ORDER BY seq LIMIT $2 FOR UPDATE SKIP LOCKED) due
@@ -62,7 +108,7 @@ pub async fn claim(
                  RETURNING d.event_id, d.attempts, d.envelope, d.seq",
             )
             .await?,
-            &[&queue, &limit, &lease_secs],
+            &[&queue, &limit, &lease_secs, &key],
         )
         .await?;
     let mut claimed: Vec<(i64, Delivery)> = rows
@@ -107,7 +153,8 @@ pub async fn retry_later(
 ) -> Result<u64, tokio_postgres::Error> {
     db.execute(
         &db.prepare_cached(
-            "UPDATE event_deliveries SET due_at = now() + make_interval(secs => $3), last_error = $4
+            "UPDATE event_deliveries
+             SET due_at = now() + make_interval(secs => $3), last_error = $4, claimed_by = NULL
              WHERE queue = $1 AND event_id = $2",
         )
         .await?,
@@ -129,7 +176,8 @@ pub async fn bury(
                            RETURNING queue, event_id, event_type, envelope, attempts)
              INSERT INTO dead_events (queue, event_id, event_type, envelope, attempts, last_error)
              SELECT queue, event_id, event_type, envelope, attempts, $3 FROM gone
-             ON CONFLICT DO NOTHING",
+             ON CONFLICT (queue, event_id) DO UPDATE
+             SET attempts = EXCLUDED.attempts, last_error = EXCLUDED.last_error, dead_at = now()",
         )
         .await?,
         &[&queue, &event_id, &error],

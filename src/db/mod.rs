@@ -2,6 +2,7 @@
 //! pool. The SQL of each table lives in its own file below; nothing else talks SQL.
 
 pub mod checkins;
+pub mod dead_events;
 pub mod deliveries;
 pub mod media;
 mod migrate;
@@ -17,7 +18,7 @@ use std::time::Duration;
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime, Timeouts};
 use tokio_postgres::NoTls;
 
-use crate::actors::supervision::{Backoff, RetryPolicy};
+use crate::backoff::{Backoff, RetryPolicy};
 use crate::config::Config;
 
 pub use deadpool_postgres::Pool as DbPool;

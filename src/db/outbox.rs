@@ -56,6 +56,8 @@ pub async fn record_many(
 pub struct OutboxRow {
     pub seq: i64,
     pub envelope: EventEnvelope,
+    /// Set for a replayed dead letter: it goes to this queue only.
+    pub target_queue: Option<String>,
 }
 
 /// Locks up to `limit` of the oldest rows (skipping rows another relay holds).
@@ -67,7 +69,7 @@ pub async fn claim(
     let rows = tx
         .query(
             &tx.prepare_cached(
-                "SELECT seq, envelope FROM outbox ORDER BY seq LIMIT $1 FOR UPDATE SKIP LOCKED",
+                "SELECT seq, envelope, target_queue FROM outbox ORDER BY seq LIMIT $1 FOR UPDATE SKIP LOCKED",
             )
             .await?,
             &[&limit],
@@ -78,7 +80,11 @@ pub async fn claim(
         .map(|r| {
             let seq: i64 = r.get(0);
             serde_json::from_value::<EventEnvelope>(r.get(1))
-                .map(|envelope| OutboxRow { seq, envelope })
+                .map(|envelope| OutboxRow {
+                    seq,
+                    envelope,
+                    target_queue: r.get(2),
+                })
                 .map_err(|_| seq)
         })
         .collect())

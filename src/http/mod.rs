@@ -4,6 +4,7 @@
 pub mod attendance;
 pub mod auth;
 pub mod cors;
+pub mod dead_events;
 pub mod extract;
 pub mod json_object;
 pub mod media;

@@ -6,7 +6,8 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::http::{
-    attendance, auth, media, media_files, ops, problem, profiles, projects, search, users,
+    attendance, auth, dead_events, media, media_files, ops, problem, profiles, projects, search,
+    users,
 };
 
 #[derive(OpenApi)]
@@ -26,6 +27,7 @@ use crate::http::{
         (name = "search", description = "Project search and suggestions"),
         (name = "media", description = "Image uploads, thumbnails and the files themselves"),
         (name = "attendance", description = "Event ticket check-in and attendance lists"),
+        (name = "events", description = "Dead letters of the event backbone: list, replay, discard"),
     ),
     paths(
         ops::health, ops::ready, ops::prometheus_metrics,
@@ -37,6 +39,7 @@ use crate::http::{
         projects::set_thumbnail, projects::delete, projects::reindex,
         search::search, search::suggest,
         media::upload, media::get, media::list, media::delete, media_files::upload, media_files::thumbnail,
+        dead_events::list, dead_events::replay, dead_events::replay_matching, dead_events::discard,
     ),
     components(schemas(problem::Problem)),
     modifiers(&BearerAuth, &ProblemResponses, &MethodAliases),

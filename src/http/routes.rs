@@ -5,7 +5,8 @@ use actix_web::web::{self, ServiceConfig, delete, get, patch, post, put, resourc
 
 use crate::config::Role;
 use crate::http::{
-    attendance, auth, media, media_files, openapi, ops, problem, profiles, projects, search, users,
+    attendance, auth, dead_events, media, media_files, openapi, ops, problem, profiles, projects,
+    search, users,
 };
 
 /// Largest accepted JSON body (SPEC §0).
@@ -90,6 +91,12 @@ fn api(cfg: &mut ServiceConfig) {
         )
         .service(resource("/projects/{id}/thumbnail").route(put().to(projects::set_thumbnail)))
         .service(resource("/admin/reindex-projects").route(post().to(projects::reindex)))
+        .service(resource("/admin/dead-events").route(get().to(dead_events::list)))
+        .service(
+            resource("/admin/dead-events/replay").route(post().to(dead_events::replay_matching)),
+        )
+        .service(resource("/admin/dead-events/{id}/replay").route(post().to(dead_events::replay)))
+        .service(resource("/admin/dead-events/{id}").route(delete().to(dead_events::discard)))
         .service(resource("/search").route(get().to(search::search)))
         .service(resource("/search/suggest").route(get().to(search::suggest)))
         .service(resource("/media/upload").route(post().to(media::upload)))

@@ -110,7 +110,7 @@ pub struct CheckedIn {
     pub checked_in_at: OffsetDateTime,
 }
 
-/// Delivered to a consumer actor for one queue. `Err` asks for a retry later.
+/// Delivered to a consumer actor for one queue. `Err` says whether to retry.
 #[derive(Debug, Clone, Message)]
 #[rtype(result = "Result<(), HandlerError>")]
 pub struct HandleEvent {
@@ -120,10 +120,33 @@ pub struct HandleEvent {
     pub last_attempt: bool,
 }
 
-/// Why a handler failed; kept as the dead letter's last error.
+/// Why a handler failed, and whether trying again can help; the message is kept as
+/// the dead letter's last error.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{0}")]
-pub struct HandlerError(pub String);
+pub enum HandlerError {
+    /// A passing trouble (an outage of the database, storage or search): retried
+    /// with backoff until `MAX_RETRIES`.
+    #[error("{0}")]
+    Retry(String),
+    /// The event itself cannot be handled (an undecodable image, an unreadable
+    /// envelope): dead-lettered at once, no retry.
+    #[error("{0}")]
+    Abort(String),
+}
+
+impl HandlerError {
+    pub fn retry(reason: impl std::fmt::Display) -> Self {
+        HandlerError::Retry(reason.to_string())
+    }
+
+    pub fn abort(reason: impl std::fmt::Display) -> Self {
+        HandlerError::Abort(reason.to_string())
+    }
+
+    pub fn is_abort(&self) -> bool {
+        matches!(self, HandlerError::Abort(_))
+    }
+}
 
 #[cfg(test)]
 mod tests {

@@ -4,6 +4,7 @@
 
 pub mod attendance;
 pub mod auth;
+pub mod dead_events;
 pub mod events;
 pub mod media;
 pub mod ops;

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use actix::prelude::*;
 use serde_json::Value;
-use troupe::actors::subscriptions::Subscription;
+use troupe::events::routing::Route;
 use troupe::messages::events::{HandleEvent, HandlerError};
 
 use crate::harness::{TestApp, spawn_app_subscribed, wait_for};
@@ -23,7 +23,7 @@ impl Actor for Collector {
 impl Handler<HandleEvent> for Collector {
     type Result = Result<(), HandlerError>;
     fn handle(&mut self, msg: HandleEvent, _: &mut Context<Self>) -> Self::Result {
-        let json = serde_json::to_value(&msg.envelope).map_err(|e| HandlerError(e.to_string()))?;
+        let json = serde_json::to_value(&msg.envelope).map_err(HandlerError::retry)?;
         (self.0).0.lock().expect("log").push(json);
         Ok(())
     }
@@ -76,7 +76,7 @@ impl EventLog {
 pub async fn spawn_app_with_event_log() -> (TestApp, EventLog) {
     let log = EventLog::default();
     let collector = Collector(log.clone()).start();
-    let sub = Subscription {
+    let sub = Route {
         queue: "test.log".to_owned(),
         bindings: vec!["#".to_owned()],
         consumer: collector.recipient(),

@@ -7,8 +7,8 @@ use std::time::{Duration, Instant};
 
 use actix::prelude::*;
 use lapin::options::BasicGetOptions;
-use troupe::actors::subscriptions::Subscription;
 use troupe::db::{deliveries, outbox};
+use troupe::events::routing::Route;
 use troupe::messages::events::{DomainEvent, HandleEvent, HandlerError, ProjectDeleted};
 use uuid::Uuid;
 
@@ -60,13 +60,13 @@ impl Handler<HandleEvent> for Recorder {
                 s.fail.get(&id).is_some_and(|n| tries <= *n)
             });
             if failures {
-                return Err(HandlerError("told to fail".into()));
+                return Err(HandlerError::retry("told to fail"));
             }
-            let pool = pool.ok_or_else(|| HandlerError("no pool yet".into()))?;
-            let db = pool.get().await.map_err(|e| HandlerError(e.to_string()))?;
+            let pool = pool.ok_or_else(|| HandlerError::retry("no pool yet"))?;
+            let db = pool.get().await.map_err(HandlerError::retry)?;
             let first = deliveries::mark_processed(&db, "recorder", id)
                 .await
-                .map_err(|e| HandlerError(e.to_string()))?;
+                .map_err(HandlerError::retry)?;
             if first {
                 log.with(|s| s.applied.push(id));
             }
@@ -94,7 +94,7 @@ async fn app_with_recorder(settings: &[(&str, &str)]) -> (TestApp, Log) {
         pool: None,
     }
     .start();
-    let sub = Subscription {
+    let sub = Route {
         queue: QUEUE.to_owned(),
         bindings: vec!["#".to_owned()],
         consumer: recorder.clone().recipient(),

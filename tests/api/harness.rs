@@ -6,9 +6,9 @@ use std::net::{SocketAddr, TcpStream};
 use std::time::Duration;
 
 use serde_json::Value;
-use troupe::actors::subscriptions::Subscription;
 use troupe::app::Application;
 use troupe::config::Config;
+use troupe::events::routing::Route;
 
 const PG_ADDR: &str = "127.0.0.1:5432";
 const AMQP_ADDR: &str = "127.0.0.1:5672";
@@ -50,10 +50,7 @@ pub async fn spawn_app_with(settings: &[(&str, &str)]) -> TestApp {
 }
 
 /// Starts the app with extra settings and extra event subscriptions.
-pub async fn spawn_app_subscribed(
-    settings: &[(&str, &str)],
-    subscriptions: Vec<Subscription>,
-) -> TestApp {
+pub async fn spawn_app_subscribed(settings: &[(&str, &str)], subscriptions: Vec<Route>) -> TestApp {
     let db_name = format!("troupe_test_{}", uuid::Uuid::new_v4().simple());
     start(&db_name, settings, subscriptions).await
 }
@@ -63,11 +60,7 @@ pub async fn spawn_app_on(db_name: &str, settings: &[(&str, &str)]) -> TestApp {
     start(db_name, settings, Vec::new()).await
 }
 
-async fn start(
-    db_name: &str,
-    settings: &[(&str, &str)],
-    subscriptions: Vec<Subscription>,
-) -> TestApp {
+async fn start(db_name: &str, settings: &[(&str, &str)], subscriptions: Vec<Route>) -> TestApp {
     require_postgres();
     let data_dir = tempfile::tempdir().expect("temp dir");
     let mut vars: HashMap<String, String> = HashMap::from([

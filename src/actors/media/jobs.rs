@@ -4,8 +4,10 @@
 //! `project.updated` reaches the index) and marks the row `done` — in that order,
 //! so a crash at any point is repaired by the redelivery, and a repeat changes
 //! nothing. For `media.deleted` it removes both objects (again: deletion already
-//! tried once, this makes it survive a crash). A failure is returned to the event
-//! backbone, which retries it; on the last attempt the row is marked `failed`.
+//! tried once, this makes it survive a crash). Errors are typed: an image that
+//! cannot be decoded (or is too large) is an `Abort`, marked `failed` and
+//! dead-lettered at once with its reason; a storage, database or portfolio outage
+//! is a `Retry`, retried with backoff, and marked `failed` only on the last try.
 
 use std::sync::Arc;
 
@@ -60,12 +62,12 @@ impl Handler<HandleEvent> for MediaJobsActor {
                 DomainEvent::MediaUploaded(uploaded) => {
                     let made = jobs.thumbnail(uploaded.file_id).await;
                     if let Err(error) = &made
-                        && msg.last_attempt
+                        && (msg.last_attempt || error.is_abort())
                     {
                         tracing::error!(file_id = %uploaded.file_id, %error, "thumbnail failed for good");
                         jobs.mark_failed(uploaded.file_id).await?;
                     }
-                    made.map_err(HandlerError)
+                    made
                 }
                 DomainEvent::MediaDeleted(deleted) => remove_objects(
                     jobs.store.as_ref(),
@@ -74,7 +76,7 @@ impl Handler<HandleEvent> for MediaJobsActor {
                     deleted.file_id,
                 )
                 .await
-                .map_err(HandlerError),
+                .map_err(HandlerError::Retry),
                 _ => Ok(()),
             }
         })
@@ -82,10 +84,12 @@ impl Handler<HandleEvent> for MediaJobsActor {
 }
 
 impl MediaJobs {
-    async fn thumbnail(&self, file_id: Uuid) -> Result<(), String> {
+    async fn thumbnail(&self, file_id: Uuid) -> Result<(), HandlerError> {
         let row = {
-            let db = self.pool.get().await.map_err(|e| e.to_string())?;
-            media::find(&db, file_id).await.map_err(|e| e.to_string())?
+            let db = self.pool.get().await.map_err(HandlerError::retry)?;
+            media::find(&db, file_id)
+                .await
+                .map_err(HandlerError::retry)?
         };
         // Deleted meanwhile, already made, or not an image: nothing to do.
         let Some(row) = row else { return Ok(()) };
@@ -95,37 +99,51 @@ impl MediaJobs {
         ) {
             return Ok(());
         }
-        let source = ObjectKey::parse(&row.file_path)
-            .ok_or_else(|| format!("stored path {:?} is not a valid key", row.file_path))?;
-        let bytes = self.read(&source).await?;
+        let source = ObjectKey::parse(&row.file_path).ok_or_else(|| {
+            HandlerError::abort(format!(
+                "stored path {:?} is not a valid key",
+                row.file_path
+            ))
+        })?;
+        let bytes = self.read(&source).await.map_err(HandlerError::retry)?;
         let thumbnail = self.thumbnailer.make(bytes).await?;
         let key = thumbnail_key(row.user_id, row.id);
-        let target = ObjectKey::parse(&key).ok_or_else(|| format!("invalid key {key}"))?;
+        let target = ObjectKey::parse(&key)
+            .ok_or_else(|| HandlerError::abort(format!("invalid key {key}")))?;
         self.store
             .put(&target, Bytes::from(thumbnail.jpeg), "image/jpeg")
             .await
-            .map_err(|e| e.to_string())?;
+            .map_err(HandlerError::retry)?;
         if let Some(project) = row.project_id {
             let set = SetThumbnail {
                 caller: None,
                 id: project,
                 thumbnail_url: Some(self.urls.of(&key)),
             };
-            match self.portfolio.send(set).await.map_err(|e| e.to_string())? {
+            match self
+                .portfolio
+                .send(set)
+                .await
+                .map_err(HandlerError::retry)?
+            {
                 Ok(_) | Err(AppError::NotFound { .. }) => {}
-                Err(e) => return Err(format!("cannot set the project's thumbnail: {e}")),
+                Err(e) => {
+                    return Err(HandlerError::retry(format!(
+                        "cannot set the project's thumbnail: {e}"
+                    )));
+                }
             }
         }
-        let db = self.pool.get().await.map_err(|e| e.to_string())?;
+        let db = self.pool.get().await.map_err(HandlerError::retry)?;
         let recorded = media::mark_thumbnail_done(&db, row.id, &key)
             .await
-            .map_err(|e| e.to_string())?;
+            .map_err(HandlerError::retry)?;
         if !recorded {
             // The file was deleted while its thumbnail was being made.
             self.store
                 .delete(&target)
                 .await
-                .map_err(|e| e.to_string())?;
+                .map_err(HandlerError::retry)?;
         }
         Ok(())
     }
@@ -146,13 +164,9 @@ impl MediaJobs {
     }
 
     async fn mark_failed(&self, file_id: Uuid) -> Result<(), HandlerError> {
-        let db = self
-            .pool
-            .get()
-            .await
-            .map_err(|e| HandlerError(e.to_string()))?;
+        let db = self.pool.get().await.map_err(HandlerError::retry)?;
         media::mark_thumbnail_failed(&db, file_id)
             .await
-            .map_err(|e| HandlerError(e.to_string()))
+            .map_err(HandlerError::retry)
     }
 }

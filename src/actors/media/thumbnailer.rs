@@ -12,6 +12,7 @@ use tokio::sync::Semaphore;
 
 use crate::actors::cpu_priority;
 use crate::imaging::thumbnail::{self, Thumbnail, ThumbnailSpec};
+use crate::messages::events::HandlerError;
 use crate::metrics;
 
 const QUEUE_PER_THREAD: usize = 2;
@@ -65,13 +66,15 @@ impl ThumbnailerPool {
         }
     }
 
-    /// The thumbnail of an image; waits for a place in the pool first.
-    pub async fn make(&self, bytes: Bytes) -> Result<Thumbnail, String> {
+    /// The thumbnail of an image; waits for a place in the pool first. An image
+    /// that cannot be read, or is too large, is an `Abort` (the same bytes fail the
+    /// same way every time); a pool that cannot be reached is a `Retry`.
+    pub async fn make(&self, bytes: Bytes) -> Result<Thumbnail, HandlerError> {
         let _place = self
             .places
             .acquire()
             .await
-            .map_err(|_| "the thumbnail pool is shut down".to_owned())?;
+            .map_err(|_| HandlerError::retry("the thumbnail pool is shut down"))?;
         let job = MakeThumbnail {
             bytes,
             spec: self.spec,
@@ -79,6 +82,7 @@ impl ThumbnailerPool {
         self.addr
             .send(job)
             .await
-            .map_err(|e| format!("thumbnail pool unreachable: {e}"))?
+            .map_err(|e| HandlerError::retry(format!("thumbnail pool unreachable: {e}")))?
+            .map_err(|e| HandlerError::abort(format!("the image cannot be thumbnailed: {e}")))
     }
 }

@@ -1,4 +1,7 @@
-//! Operator commands other than `serve`: `troupe user create`.
+//! Operator commands other than `serve`: `troupe user create`, `troupe reindex`,
+//! `troupe dead …` (in `dead_letters`).
+
+pub mod dead_letters;
 
 use std::io::{BufRead, IsTerminal, Write};
 use std::time::Duration;

@@ -1,12 +1,15 @@
 //! Exchange, queues, retry delay queues and dead-letter queues (SPEC §9).
 //!
 //! A failed message of queue `Q` is republished to `Q.retry.n` (n = 1, 2, …), whose
-//! TTL is 2^n s and whose dead-letter target is `Q` again; after `MAX_RETRIES` it
-//! goes to `Q.dead`. The retry count and the last error travel in headers.
+//! TTL is the retry policy's wait before retry n (2^n s) and whose dead-letter
+//! target is `Q` again; after `MAX_RETRIES` (or at once, for an abort) it goes to
+//! `Q.dead`. The retry count and the last error travel in headers.
 
 use lapin::options::{ExchangeDeclareOptions, QueueBindOptions, QueueDeclareOptions};
 use lapin::types::{AMQPValue, FieldTable};
 use lapin::{Channel, ExchangeKind};
+
+use crate::backoff::RetryPolicy;
 
 pub const EXCHANGE: &str = "troupe.events";
 pub const ATTEMPT_HEADER: &str = "x-attempt";
@@ -31,7 +34,7 @@ fn durable() -> QueueDeclareOptions {
 pub async fn declare(
     channel: &Channel,
     queues: &[(String, Vec<String>)],
-    max_retries: u32,
+    policy: &RetryPolicy,
 ) -> Result<(), lapin::Error> {
     channel
         .exchange_declare(
@@ -62,8 +65,9 @@ pub async fn declare(
         channel
             .queue_declare(dead_queue(queue).into(), durable(), FieldTable::default())
             .await?;
-        for attempt in 1..=max_retries {
-            let ttl_ms = 1000i64.saturating_mul(1i64 << attempt.min(40));
+        // Retry n (1-based) waits the policy's delay for retry index n - 1.
+        for (attempt, delay) in (1..).map_while(|n: u32| policy.delay(n - 1).map(|d| (n, d))) {
+            let ttl_ms = i64::try_from(delay.as_millis()).unwrap_or(i64::MAX);
             let mut arguments = FieldTable::default();
             arguments.insert("x-message-ttl".into(), AMQPValue::LongLongInt(ttl_ms));
             arguments.insert(

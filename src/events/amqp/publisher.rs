@@ -1,7 +1,8 @@
 //! `AmqpPublisher`: publishes the relay's batches to `troupe.events` as persistent
-//! messages on a confirm-mode channel, and answers only once the broker confirmed
-//! every one. Without a connection it answers `Err` at once (the relay keeps the
-//! rows) and reconnects with backoff.
+//! messages on a confirm-mode channel (a replayed dead letter straight to its one
+//! queue), and answers only once the broker confirmed every one. Without a
+//! connection it answers `Err` at once (the relay keeps the rows); a lost
+//! connection stops it, and its supervisor restarts it with backoff.
 
 use std::time::Duration;
 
@@ -11,15 +12,17 @@ use lapin::options::{BasicPublishOptions, ConfirmSelectOptions};
 use lapin::{BasicProperties, Channel, Connection};
 
 use super::topology::{self, EXCHANGE};
-use crate::actors::supervision::{Backoff, RetryPolicy};
+use crate::actors::supervision::Restarts;
+use crate::backoff::RetryPolicy;
 use crate::messages::events::EventEnvelope;
 
 /// How long the broker gets to confirm a batch.
 const CONFIRM_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// Events to publish, each by its type or (`Some(queue)`) to that queue only.
 #[derive(Message)]
 #[rtype(result = "Result<(), String>")]
-pub struct PublishBatch(pub Vec<EventEnvelope>);
+pub struct PublishBatch(pub Vec<(EventEnvelope, Option<String>)>);
 
 /// Whether the publisher has a live channel (for `/ready`).
 #[derive(Message)]
@@ -33,68 +36,51 @@ struct ConnectionLost(String);
 pub struct AmqpPublisher {
     url: String,
     queues: Vec<(String, Vec<String>)>,
-    max_retries: u32,
+    policy: RetryPolicy,
     link: Option<(Connection, Channel)>,
-    connecting: bool,
-    backoff: Backoff,
+    restarts: Restarts,
 }
 
 impl AmqpPublisher {
-    pub fn new(url: String, queues: Vec<(String, Vec<String>)>, max_retries: u32) -> Self {
+    pub fn new(url: String, queues: Vec<(String, Vec<String>)>, policy: RetryPolicy) -> Self {
         AmqpPublisher {
             url,
             queues,
-            max_retries,
+            policy,
             link: None,
-            connecting: false,
-            backoff: Backoff::new(RetryPolicy::reconnect()),
+            restarts: Restarts::new("amqp_publisher"),
         }
     }
 
     fn connect(&mut self, ctx: &mut Context<Self>) {
-        if self.connecting || self.link.is_some() {
-            return;
-        }
-        self.connecting = true;
-        let (url, queues, max_retries) = (self.url.clone(), self.queues.clone(), self.max_retries);
+        let (url, queues, policy) = (self.url.clone(), self.queues.clone(), self.policy.clone());
         let work = async move {
             let connection = super::connect(&url, "troupe-publisher").await?;
             let channel = connection.create_channel().await?;
             channel
                 .confirm_select(ConfirmSelectOptions::default())
                 .await?;
-            topology::declare(&channel, &queues, max_retries).await?;
+            topology::declare(&channel, &queues, &policy).await?;
             Ok::<_, lapin::Error>((connection, channel))
         };
-        ctx.spawn(work.into_actor(self).map(|result, act, ctx| {
-            act.connecting = false;
-            match result {
-                Ok((connection, channel)) => {
-                    tracing::info!(broker = %super::describe(&act.url), "event publisher connected to RabbitMQ");
-                    let errors = connection.events_listener().filter_map(|event| async move {
-                        match event {
-                            lapin::Event::Error(e) => Some(ConnectionLost(e.to_string())),
-                            _ => None,
-                        }
-                    });
-                    ctx.add_stream(errors);
-                    act.link = Some((connection, channel));
-                    act.backoff.reset();
-                }
-                Err(e) => act.retry_later(ctx, &e.to_string()),
+        ctx.spawn(work.into_actor(self).map(|result, act, ctx| match result {
+            Ok((connection, channel)) => {
+                tracing::info!(broker = %super::describe(&act.url), "event publisher connected to RabbitMQ");
+                let errors = connection.events_listener().filter_map(|event| async move {
+                    match event {
+                        lapin::Event::Error(e) => Some(ConnectionLost(e.to_string())),
+                        _ => None,
+                    }
+                });
+                ctx.add_stream(errors);
+                act.link = Some((connection, channel));
+                act.restarts.connected();
             }
+            Err(e) => act.restarts.stop(
+                ctx,
+                format!("cannot reach RabbitMQ at {}: {e}", super::describe(&act.url)),
+            ),
         }));
-    }
-
-    fn retry_later(&mut self, ctx: &mut Context<Self>, reason: &str) {
-        self.link = None;
-        let wait = self.backoff.next_delay();
-        tracing::warn!(
-            "cannot reach RabbitMQ at {}: {reason}; retrying in {:.1} s",
-            super::describe(&self.url),
-            wait.as_secs_f32()
-        );
-        ctx.run_later(wait, |act, ctx| act.connect(ctx));
     }
 
     fn live_channel(&self) -> Option<Channel> {
@@ -111,17 +97,27 @@ impl Actor for AmqpPublisher {
     type Context = Context<Self>;
 
     fn started(&mut self, ctx: &mut Context<Self>) {
-        self.connect(ctx);
+        ctx.run_later(self.restarts.delay(), |act, ctx| act.connect(ctx));
     }
 }
 
-impl Supervised for AmqpPublisher {}
+impl Supervised for AmqpPublisher {
+    /// Batches in flight fail now (their futures die with the old context, so the
+    /// relay gets an error at once and keeps its rows); the link is closed.
+    fn restarting(&mut self, _: &mut Context<Self>) {
+        if let Some((connection, _)) = self.link.take() {
+            actix::spawn(async move {
+                let _ = connection.close(200, "restarting".into()).await;
+            });
+        }
+        self.restarts.record();
+    }
+}
 
 impl StreamHandler<ConnectionLost> for AmqpPublisher {
     fn handle(&mut self, lost: ConnectionLost, ctx: &mut Context<Self>) {
-        if self.link.is_some() {
-            self.retry_later(ctx, &lost.0);
-        }
+        self.restarts
+            .stop(ctx, format!("the RabbitMQ connection was lost: {}", lost.0));
     }
 
     fn finished(&mut self, _: &mut Context<Self>) {}
@@ -141,14 +137,20 @@ impl Handler<PublishBatch> for AmqpPublisher {
     fn handle(&mut self, batch: PublishBatch, ctx: &mut Context<Self>) -> Self::Result {
         let Some(channel) = self.live_channel() else {
             if self.link.is_some() {
-                self.retry_later(ctx, "the channel is closed");
+                self.restarts.stop(ctx, "the channel is closed");
             }
             return Box::pin(fut::ready(Err("not connected to RabbitMQ".to_owned())));
         };
         let work = async move {
             let mut confirms = Vec::with_capacity(batch.0.len());
-            for envelope in &batch.0 {
+            for (envelope, queue) in &batch.0 {
                 let payload = serde_json::to_vec(envelope).map_err(|e| e.to_string())?;
+                // A replay goes through the default exchange, whose routing key is
+                // the queue's name.
+                let (exchange, key) = match queue {
+                    Some(queue) => ("", queue.as_str()),
+                    None => (EXCHANGE, envelope.event_type()),
+                };
                 let properties = BasicProperties::default()
                     .with_delivery_mode(2)
                     .with_content_type("application/json".into())
@@ -156,8 +158,8 @@ impl Handler<PublishBatch> for AmqpPublisher {
                     .with_type(envelope.event_type().into());
                 let confirm = channel
                     .basic_publish(
-                        EXCHANGE.into(),
-                        envelope.event_type().into(),
+                        exchange.into(),
+                        key.into(),
                         BasicPublishOptions::default(),
                         &payload,
                         properties,
@@ -179,7 +181,7 @@ impl Handler<PublishBatch> for AmqpPublisher {
         };
         Box::pin(work.into_actor(self).map(|result, act, ctx| {
             if let Err(e) = &result {
-                act.retry_later(ctx, e);
+                act.restarts.stop(ctx, format!("publishing failed: {e}"));
             }
             result
         }))

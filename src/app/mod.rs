@@ -1,5 +1,7 @@
-//! Wiring by `ROLE`: connect the database, start the supervised actors, bind and
-//! start the HTTP server. Tests build the very same `Application` on port 0.
+//! Wiring by `ROLE`: connect the database, start the supervised actors (`wiring`),
+//! bind and start the HTTP server. Tests build the very same `Application` on port 0.
+
+mod wiring;
 
 use std::net::TcpListener;
 
@@ -8,10 +10,10 @@ use actix_web::middleware::{Condition, from_fn};
 use actix_web::{App, HttpServer, web};
 
 use crate::actors::Actors;
-use crate::actors::subscriptions::Subscription;
 use crate::config::{BootstrapAdmin, Config};
 use crate::db::{self, DbSetupError};
 use crate::error::AppError;
+use crate::events::routing::Route;
 use crate::http::media::UploadLimits;
 use crate::http::{cors, request_context::request_context, routes};
 
@@ -46,14 +48,10 @@ impl Application {
         Self::build_with(config, Vec::new()).await
     }
 
-    /// Like `build`, with extra event subscriptions (tests use this to watch events).
-    pub async fn build_with(
-        config: Config,
-        subscriptions: Vec<Subscription>,
-    ) -> Result<Self, StartupError> {
+    /// Like `build`, with extra event routes (tests use this to watch events).
+    pub async fn build_with(config: Config, routes: Vec<Route>) -> Result<Self, StartupError> {
         let pool = db::connect(&config).await?;
-        let actors =
-            Actors::start(&config, pool.clone(), subscriptions).map_err(StartupError::Setup)?;
+        let actors = Actors::start(&config, pool.clone(), routes).map_err(StartupError::Setup)?;
         if let Some(admin) = &config.bootstrap_admin {
             bootstrap_admin(&actors, admin).await?;
         }

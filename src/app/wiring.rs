@@ -1,0 +1,181 @@
+//! The process's wiring: build the adapters (storage, search), start the actors
+//! and, where `ROLE` runs the workers, the consumers and the event backbone.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix::Supervisor;
+
+use crate::actors::attendance::AttendanceActor;
+use crate::actors::auth::throttle::LoginThrottle;
+use crate::actors::auth::{AuthActor, AuthContext};
+use crate::actors::hasher::HasherPool;
+use crate::actors::health::HealthActor;
+use crate::actors::indexer::IndexerActor;
+use crate::actors::media::jobs::{MediaJobs, MediaJobsActor};
+use crate::actors::media::naming::MediaUrls;
+use crate::actors::media::thumbnailer::ThumbnailerPool;
+use crate::actors::media::{MediaActor, MediaContext};
+use crate::actors::portfolio::PortfolioActor;
+use crate::actors::profile::ProfileActor;
+use crate::actors::search::SearchActor;
+use crate::actors::{Actors, WorkerActors};
+use crate::config::{Config, SearchBackend, StorageConfig};
+use crate::db::DbPool;
+use crate::events::dead_letters::DeadLettersActor;
+use crate::events::routing::{self, Consumers, Route};
+use crate::imaging::thumbnail::ThumbnailSpec;
+use crate::jwt::{self, JwtKeys};
+use crate::search::SearchIndex;
+use crate::search::elastic::ElasticIndex;
+use crate::search::embedded::{Embedded, EmbeddedIndex};
+use crate::storage::ObjectStore;
+use crate::storage::fs::FsStore;
+use crate::storage::s3::{S3Settings, S3Store};
+
+impl Actors {
+    /// Starts the process-wide actors on the current arbiter. `extra_routes` are
+    /// event routes beyond the routing table's (a test's own queues).
+    pub fn start(config: &Config, pool: DbPool, extra_routes: Vec<Route>) -> std::io::Result<Self> {
+        let secret = jwt::load_secret(config)?;
+        let keys = Arc::new(JwtKeys::new(&secret, config.access_token_ttl_secs));
+        let auth = Arc::new(AuthContext {
+            pool: pool.clone(),
+            keys: keys.clone(),
+            hasher: HasherPool::start(config.bcrypt_cost, config.hasher_threads),
+            throttle: LoginThrottle::new(config.login_rate_limit),
+            refresh_ttl: Duration::from_secs(config.refresh_token_ttl_secs),
+        });
+        let search_index = open_search_index(config)?;
+        let store = open_store(config)?;
+        let urls = MediaUrls {
+            base: config.public_base_url.clone(),
+        };
+        let publisher = if config.role.runs_workers() {
+            let consumers = start_consumers(config, &pool, &store, &search_index, &urls);
+            let routes = routing::routes(&consumers, extra_routes);
+            crate::events::start(config, pool.clone(), routes)?.publisher
+        } else {
+            None
+        };
+        let attendance_pool = pool.clone();
+        let batch = config.checkin_batch_max;
+        let attendance = Supervisor::start(move |_| AttendanceActor::new(attendance_pool, batch));
+        let dead_pool = pool.clone();
+        let dead_letters = Supervisor::start(move |_| DeadLettersActor::new(dead_pool));
+        let (health_index, health_store) = (search_index.clone(), store.clone());
+        let health = Supervisor::start(move |_| {
+            HealthActor::new(pool, publisher, health_index, health_store)
+        });
+        let media = Arc::new(MediaContext {
+            pool: auth.pool.clone(),
+            store: store.clone(),
+            urls,
+            max_image_pixels: config.max_image_pixels,
+        });
+        Ok(Actors {
+            health,
+            attendance,
+            dead_letters,
+            auth,
+            keys,
+            search_index,
+            store,
+            media,
+        })
+    }
+
+    /// Starts this worker's actors, each under a `Supervisor`, on the worker's arbiter.
+    pub fn start_worker_actors(&self) -> WorkerActors {
+        let auth = self.auth.clone();
+        let (pool_a, pool_b) = (self.auth.pool.clone(), self.auth.pool.clone());
+        let index = self.search_index.clone();
+        let media = self.media.clone();
+        WorkerActors {
+            media: Supervisor::start(move |_| MediaActor::new(media)),
+            search: Supervisor::start(move |_| SearchActor::new(index)),
+            auth: Supervisor::start(move |_| AuthActor::new(auth)),
+            profile: Supervisor::start(move |_| ProfileActor::new(pool_a)),
+            portfolio: Supervisor::start(move |_| PortfolioActor::new(pool_b)),
+        }
+    }
+}
+
+/// The consumer actors the routing table sends events to.
+fn start_consumers(
+    config: &Config,
+    pool: &DbPool,
+    store: &Arc<dyn ObjectStore>,
+    index: &Arc<dyn SearchIndex>,
+    urls: &MediaUrls,
+) -> Consumers {
+    let (indexer_pool, indexer_index) = (pool.clone(), index.clone());
+    let indexer = Supervisor::start(move |_| IndexerActor::new(indexer_pool, indexer_index));
+    let spec = ThumbnailSpec {
+        size: config.thumbnail_size,
+        quality: config.thumbnail_quality,
+        max_pixels: config.max_image_pixels,
+    };
+    let portfolio_pool = pool.clone();
+    let jobs = Arc::new(MediaJobs {
+        pool: pool.clone(),
+        store: store.clone(),
+        thumbnailer: ThumbnailerPool::start(config.thumbnail_threads, spec),
+        portfolio: Supervisor::start(move |_| PortfolioActor::new(portfolio_pool)),
+        urls: urls.clone(),
+    });
+    let media_jobs = Supervisor::start(move |_| MediaJobsActor::new(jobs.clone()));
+    Consumers {
+        indexer: indexer.recipient(),
+        media_jobs: media_jobs.recipient(),
+    }
+}
+
+/// The search backend: the embedded index under `DATA_DIR/search` (writable where
+/// the indexer runs), or Elasticsearch.
+fn open_search_index(config: &Config) -> std::io::Result<Arc<dyn SearchIndex>> {
+    match config.search_backend {
+        SearchBackend::Embedded => {
+            let dir = config.data_dir.join("search");
+            let index = EmbeddedIndex::open(&dir, config.role.runs_workers())
+                .map_err(std::io::Error::other)?;
+            Ok(Arc::new(Embedded(index)))
+        }
+        SearchBackend::Elasticsearch => {
+            let index = ElasticIndex::new(&config.elasticsearch_url, &config.search_index)
+                .map_err(std::io::Error::other)?;
+            Ok(Arc::new(index))
+        }
+    }
+}
+
+/// Files under `DATA_DIR/objects`, or the S3 bucket (created on first use).
+fn open_store(config: &Config) -> std::io::Result<Arc<dyn ObjectStore>> {
+    match &config.storage {
+        StorageConfig::Fs => {
+            let store =
+                FsStore::new(&config.data_dir.join("objects")).map_err(std::io::Error::other)?;
+            Ok(Arc::new(store))
+        }
+        StorageConfig::S3 {
+            endpoint,
+            region,
+            bucket,
+            access_key,
+            secret_key,
+            path_style,
+        } => {
+            let settings = S3Settings {
+                endpoint: endpoint.clone(),
+                region: region.clone(),
+                bucket: bucket.clone(),
+                access_key: access_key.clone(),
+                secret_key: secret_key.expose().to_owned(),
+                path_style: *path_style,
+            };
+            Ok(Arc::new(
+                S3Store::new(settings).map_err(std::io::Error::other)?,
+            ))
+        }
+    }
+}

@@ -1,0 +1,52 @@
+//! EVENT_BUS=rabbitmq: the publisher takes the outbox relay's batches (`AmqpBus`);
+//! one consumer per queue feeds its route's actor, and one per dead-letter queue
+//! records what lands there in `dead_events`. Each owns its connection: when it is
+//! lost the actor stops and its supervisor restarts it with backoff.
+
+pub mod consumer;
+pub mod publisher;
+pub mod topology;
+
+use actix::Addr;
+use deadpool_postgres::Transaction;
+use lapin::{Connection, ConnectionProperties};
+
+use crate::db::outbox::OutboxRow;
+use crate::error::{AppError, AppResult};
+use crate::events::bus::Bus;
+use publisher::{AmqpPublisher, PublishBatch};
+
+/// Opens a connection with a name the broker shows (and a test can look up).
+pub async fn connect(url: &str, name: &str) -> Result<Connection, lapin::Error> {
+    let properties =
+        ConnectionProperties::default().with_client_property("connection_name".into(), name.into());
+    Connection::connect(url, properties).await
+}
+
+/// `host:port` of an AMQP URL, for log lines (never the credentials).
+pub fn describe(url: &str) -> String {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    let rest = rest.rsplit_once('@').map_or(rest, |(_, r)| r);
+    rest.split('/').next().unwrap_or(rest).to_owned()
+}
+
+/// The relay's batches go to the broker, confirmed before the rows are deleted.
+pub struct AmqpBus(pub Addr<AmqpPublisher>);
+
+#[async_trait::async_trait(?Send)]
+impl Bus for AmqpBus {
+    async fn hand_on(&self, _: &Transaction<'_>, batch: &[OutboxRow]) -> AppResult<()> {
+        let messages = batch
+            .iter()
+            .map(|row| (row.envelope.clone(), row.target_queue.clone()))
+            .collect();
+        self.0
+            .send(PublishBatch(messages))
+            .await?
+            .map_err(|e| AppError::Unavailable {
+                code: "event_bus_unavailable",
+                detail: e,
+                retry_after_secs: 2,
+            })
+    }
+}

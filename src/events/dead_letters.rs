@@ -1,0 +1,170 @@
+//! Tools for dead letters, the same on both buses (both keep them in `dead_events`):
+//! list by queue and event type, replay one or all that match (through the outbox,
+//! to their one queue, so the relay hands them on as new), discard. The admin API
+//! asks `DeadLettersActor`; `troupe dead` calls the functions directly.
+
+use actix::{Actor, Context, Handler, ResponseFuture, Supervised};
+
+use crate::db::{DbPool, dead_events};
+use crate::error::{AppError, AppResult};
+use crate::messages::auth::Caller;
+use crate::messages::dead_events::{
+    DeadEvent, DeadFilter, DiscardDeadEvent, ListDeadEvents, ReplayDeadEvent, ReplayDeadEvents,
+};
+use crate::messages::page::{Page, PageRequest};
+
+/// Dead letters moved per transaction by a replay or discard of many.
+pub const CHUNK: i64 = 200;
+
+pub async fn list(
+    pool: &DbPool,
+    filter: &DeadFilter,
+    page: PageRequest,
+) -> AppResult<Page<DeadEvent>> {
+    let db = pool.get().await?;
+    let (items, total) = dead_events::list(&db, filter, page.offset(), page.limit()).await?;
+    Ok(Page::new(items, u64::try_from(total).unwrap_or(0), page))
+}
+
+pub async fn count(pool: &DbPool, filter: &DeadFilter) -> AppResult<u64> {
+    let db = pool.get().await?;
+    Ok(u64::try_from(dead_events::count(&db, filter).await?).unwrap_or(0))
+}
+
+/// Replays one dead letter; what it was.
+pub async fn replay(pool: &DbPool, id: i64) -> AppResult<DeadEvent> {
+    let db = pool.get().await?;
+    if let Some(replayed) = dead_events::replay_one(&db, id).await? {
+        return Ok(replayed);
+    }
+    match dead_events::find(&db, id).await? {
+        None => Err(AppError::not_found("dead event")),
+        Some(_) => Err(AppError::Unprocessable {
+            code: "unreadable_event",
+            detail: "this dead letter's payload is not an event envelope; it can only be discarded"
+                .to_owned(),
+        }),
+    }
+}
+
+/// Replays every dead letter the filter matches, `CHUNK` per transaction, telling
+/// `progress` the running total; returns how many.
+pub async fn replay_matching(
+    pool: &DbPool,
+    filter: &DeadFilter,
+    mut progress: impl FnMut(u64),
+) -> AppResult<u64> {
+    let mut moved = 0;
+    loop {
+        let db = pool.get().await?;
+        let n = dead_events::replay_batch(&db, filter, CHUNK).await?;
+        if n == 0 {
+            return Ok(moved);
+        }
+        moved += n;
+        progress(moved);
+    }
+}
+
+pub async fn discard(pool: &DbPool, id: i64) -> AppResult<()> {
+    let db = pool.get().await?;
+    if dead_events::discard_one(&db, id).await? {
+        Ok(())
+    } else {
+        Err(AppError::not_found("dead event"))
+    }
+}
+
+/// Discards every dead letter the filter matches; returns how many.
+pub async fn discard_matching(
+    pool: &DbPool,
+    filter: &DeadFilter,
+    mut progress: impl FnMut(u64),
+) -> AppResult<u64> {
+    let mut gone = 0;
+    loop {
+        let db = pool.get().await?;
+        let n = dead_events::discard_batch(&db, filter, CHUNK).await?;
+        if n == 0 {
+            return Ok(gone);
+        }
+        gone += n;
+        progress(gone);
+    }
+}
+
+fn require_admin(caller: &Caller) -> AppResult<()> {
+    if caller.role.is_admin() {
+        Ok(())
+    } else {
+        Err(AppError::forbidden(
+            "admin_required",
+            "only an admin can manage dead letters",
+        ))
+    }
+}
+
+/// The admin API's way to the functions above.
+pub struct DeadLettersActor {
+    pool: DbPool,
+}
+
+impl DeadLettersActor {
+    pub fn new(pool: DbPool) -> Self {
+        DeadLettersActor { pool }
+    }
+}
+
+impl Actor for DeadLettersActor {
+    type Context = Context<Self>;
+}
+
+impl Supervised for DeadLettersActor {}
+
+impl Handler<ListDeadEvents> for DeadLettersActor {
+    type Result = ResponseFuture<AppResult<Page<DeadEvent>>>;
+
+    fn handle(&mut self, msg: ListDeadEvents, _: &mut Context<Self>) -> Self::Result {
+        let pool = self.pool.clone();
+        Box::pin(async move {
+            require_admin(&msg.caller)?;
+            list(&pool, &msg.filter, msg.page).await
+        })
+    }
+}
+
+impl Handler<ReplayDeadEvent> for DeadLettersActor {
+    type Result = ResponseFuture<AppResult<DeadEvent>>;
+
+    fn handle(&mut self, msg: ReplayDeadEvent, _: &mut Context<Self>) -> Self::Result {
+        let pool = self.pool.clone();
+        Box::pin(async move {
+            require_admin(&msg.caller)?;
+            replay(&pool, msg.id).await
+        })
+    }
+}
+
+impl Handler<ReplayDeadEvents> for DeadLettersActor {
+    type Result = ResponseFuture<AppResult<u64>>;
+
+    fn handle(&mut self, msg: ReplayDeadEvents, _: &mut Context<Self>) -> Self::Result {
+        let pool = self.pool.clone();
+        Box::pin(async move {
+            require_admin(&msg.caller)?;
+            replay_matching(&pool, &msg.filter, |_| {}).await
+        })
+    }
+}
+
+impl Handler<DiscardDeadEvent> for DeadLettersActor {
+    type Result = ResponseFuture<AppResult<()>>;
+
+    fn handle(&mut self, msg: DiscardDeadEvent, _: &mut Context<Self>) -> Self::Result {
+        let pool = self.pool.clone();
+        Box::pin(async move {
+            require_admin(&msg.caller)?;
+            discard(&pool, msg.id).await
+        })
+    }
+}

@@ -1,0 +1,77 @@
+//! The event backbone (SPEC §9), in one room: the outbox relay, the routing table,
+//! the one delivery function, the `Bus` trait with its memory and RabbitMQ
+//! implementations, and the dead-letter tools.
+//!
+//! ```text
+//! domain tx ──outbox──▶ OutboxRelay ──Bus──▶ memory: event_deliveries ─▶ EventDispatcher ─┐
+//!                                       └──▶ rabbitmq: AmqpPublisher ─▶ AmqpConsumer ─────┤
+//!                              delivery::deliver(route, …) ─▶ the route's consumer actor ◀┘
+//! ```
+
+pub mod amqp;
+pub mod bus;
+pub mod dead_letters;
+pub mod delivery;
+pub mod memory;
+pub mod relay;
+pub mod routing;
+
+use std::sync::Arc;
+
+use actix::{Addr, Supervisor};
+
+use crate::backoff::RetryPolicy;
+use crate::config::{Config, EventBusKind};
+use crate::db::{self, DbPool};
+use amqp::AmqpBus;
+use amqp::consumer::{AmqpConsumer, Sink};
+use amqp::publisher::AmqpPublisher;
+use bus::Bus;
+use memory::{EventDispatcher, MemoryBus};
+use relay::OutboxRelay;
+use routing::{Route, declared_queues};
+
+/// The running backbone of a process that runs the workers.
+pub struct Backbone {
+    pub relay: Addr<OutboxRelay>,
+    /// The RabbitMQ publisher, when there is a broker (for `/ready`).
+    pub publisher: Option<Addr<AmqpPublisher>>,
+}
+
+/// Starts the relay and the bus behind it, every actor under a `Supervisor`: the
+/// memory dispatcher, or the RabbitMQ publisher, one consumer per route and one
+/// dead-letter recorder per declared queue.
+pub fn start(config: &Config, pool: DbPool, routes: Vec<Route>) -> std::io::Result<Backbone> {
+    let session = db::session_config(config).map_err(std::io::Error::other)?;
+    let policy = RetryPolicy::event_retries(config.max_retries);
+    let (bus, publisher): (Arc<dyn Bus>, _) = match config.event_bus {
+        EventBusKind::Memory => {
+            let routes = Arc::new(routes);
+            let (p, s, r, max) = (
+                pool.clone(),
+                session.clone(),
+                routes.clone(),
+                config.max_retries,
+            );
+            let dispatcher = Supervisor::start(move |_| EventDispatcher::new(p, s, r, max));
+            (Arc::new(MemoryBus { routes, dispatcher }), None)
+        }
+        EventBusKind::RabbitMq => {
+            let queues = declared_queues(&routes);
+            let url = config.rabbitmq_url.clone();
+            let (u, q, p) = (url.clone(), queues.clone(), policy.clone());
+            let publisher = Supervisor::start(move |_| AmqpPublisher::new(u, q, p));
+            let recorders = queues.iter().map(|(queue, _)| Sink::DeadLetters {
+                queue: queue.clone(),
+                pool: pool.clone(),
+            });
+            for sink in routes.into_iter().map(Sink::Route).chain(recorders) {
+                let (u, q, p) = (url.clone(), queues.clone(), policy.clone());
+                Supervisor::start(move |_| AmqpConsumer::new(u, sink, q, p));
+            }
+            (Arc::new(AmqpBus(publisher.clone())), Some(publisher))
+        }
+    };
+    let relay = Supervisor::start(move |_| OutboxRelay::new(pool, session, bus));
+    Ok(Backbone { relay, publisher })
+}
