@@ -28,6 +28,14 @@ impl RetryPolicy {
         }
     }
 
+    /// Like `reconnect`, but never waiting longer than `cap`.
+    pub fn reconnect_within(cap: Duration) -> Self {
+        RetryPolicy {
+            cap,
+            ..Self::reconnect()
+        }
+    }
+
     /// For failed event handlers (SPEC §9): retry `n` waits 2^n s, at most `max_retries`.
     pub fn event_retries(max_retries: u32) -> Self {
         RetryPolicy {

@@ -18,6 +18,7 @@ use std::sync::Arc;
 
 use actix::Addr;
 
+use crate::events::Backbone;
 use crate::events::dead_letters::DeadLettersActor;
 use crate::jwt::JwtKeys;
 use crate::search::SearchIndex;
@@ -34,6 +35,8 @@ use search::SearchActor;
 /// The process-wide actors and the state the per-worker actors share.
 #[derive(Clone)]
 pub struct Actors {
+    /// Where this process runs the workers (`ROLE` all or worker).
+    pub backbone: Option<Arc<Backbone>>,
     pub health: Addr<HealthActor>,
     /// One for the process: it gathers check-ins into group commits.
     pub attendance: Addr<AttendanceActor>,

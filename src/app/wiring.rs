@@ -51,13 +51,18 @@ impl Actors {
         let urls = MediaUrls {
             base: config.public_base_url.clone(),
         };
-        let publisher = if config.role.runs_workers() {
+        let backbone = if config.role.runs_workers() {
             let consumers = start_consumers(config, &pool, &store, &search_index, &urls);
             let routes = routing::routes(&consumers, extra_routes);
-            crate::events::start(config, pool.clone(), routes)?.publisher
+            Some(Arc::new(crate::events::start(
+                config,
+                pool.clone(),
+                routes,
+            )?))
         } else {
             None
         };
+        let publisher = backbone.as_ref().and_then(|b| b.publisher.clone());
         let attendance_pool = pool.clone();
         let batch = config.checkin_batch_max;
         let attendance = Supervisor::start(move |_| AttendanceActor::new(attendance_pool, batch));
@@ -74,6 +79,7 @@ impl Actors {
             max_image_pixels: config.max_image_pixels,
         });
         Ok(Actors {
+            backbone,
             health,
             attendance,
             dead_letters,

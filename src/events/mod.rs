@@ -31,11 +31,14 @@ use memory::{EventDispatcher, MemoryBus};
 use relay::OutboxRelay;
 use routing::{Route, declared_queues};
 
-/// The running backbone of a process that runs the workers.
+/// The running backbone of a process that runs the workers. It must be kept: a
+/// `Supervisor` restarts a stopped actor only while someone holds its address.
 pub struct Backbone {
     pub relay: Addr<OutboxRelay>,
     /// The RabbitMQ publisher, when there is a broker (for `/ready`).
     pub publisher: Option<Addr<AmqpPublisher>>,
+    pub dispatcher: Option<Addr<EventDispatcher>>,
+    pub consumers: Vec<Addr<AmqpConsumer>>,
 }
 
 /// Starts the relay and the bus behind it, every actor under a `Supervisor`: the
@@ -44,6 +47,8 @@ pub struct Backbone {
 pub fn start(config: &Config, pool: DbPool, routes: Vec<Route>) -> std::io::Result<Backbone> {
     let session = db::session_config(config).map_err(std::io::Error::other)?;
     let policy = RetryPolicy::event_retries(config.max_retries);
+    let mut consumers = Vec::new();
+    let mut dispatcher = None;
     let (bus, publisher): (Arc<dyn Bus>, _) = match config.event_bus {
         EventBusKind::Memory => {
             let routes = Arc::new(routes);
@@ -53,8 +58,13 @@ pub fn start(config: &Config, pool: DbPool, routes: Vec<Route>) -> std::io::Resu
                 routes.clone(),
                 config.max_retries,
             );
-            let dispatcher = Supervisor::start(move |_| EventDispatcher::new(p, s, r, max));
-            (Arc::new(MemoryBus { routes, dispatcher }), None)
+            let addr = Supervisor::start(move |_| EventDispatcher::new(p, s, r, max));
+            dispatcher = Some(addr.clone());
+            let bus = MemoryBus {
+                routes,
+                dispatcher: addr,
+            };
+            (Arc::new(bus), None)
         }
         EventBusKind::RabbitMq => {
             let queues = declared_queues(&routes);
@@ -67,11 +77,16 @@ pub fn start(config: &Config, pool: DbPool, routes: Vec<Route>) -> std::io::Resu
             });
             for sink in routes.into_iter().map(Sink::Route).chain(recorders) {
                 let (u, q, p) = (url.clone(), queues.clone(), policy.clone());
-                Supervisor::start(move |_| AmqpConsumer::new(u, sink, q, p));
+                consumers.push(Supervisor::start(move |_| AmqpConsumer::new(u, sink, q, p)));
             }
             (Arc::new(AmqpBus(publisher.clone())), Some(publisher))
         }
     };
     let relay = Supervisor::start(move |_| OutboxRelay::new(pool, session, bus));
-    Ok(Backbone { relay, publisher })
+    Ok(Backbone {
+        relay,
+        publisher,
+        dispatcher,
+        consumers,
+    })
 }

@@ -36,8 +36,10 @@ pub struct OutboxRelay {
     bus: Arc<dyn Bus>,
     draining: bool,
     drain_again: bool,
-    /// A failed drain (the bus or the database is down) waits before the next.
+    /// A failed drain (the bus or the database is down) waits before the next, at
+    /// most `SAFETY_POLL`.
     drain_backoff: Backoff,
+    retry_pending: bool,
     /// Kept alive so that the LISTEN session stays open.
     listener: Option<tokio_postgres::Client>,
     /// The LISTEN session is this actor's: losing it restarts the actor.
@@ -53,7 +55,8 @@ impl OutboxRelay {
             bus,
             draining: false,
             drain_again: false,
-            drain_backoff: Backoff::new(RetryPolicy::reconnect()),
+            drain_backoff: Backoff::new(RetryPolicy::reconnect_within(SAFETY_POLL)),
+            retry_pending: false,
             listener: None,
             restarts: Restarts::new("outbox_relay"),
         }
@@ -62,6 +65,10 @@ impl OutboxRelay {
     fn drain(&mut self, ctx: &mut Context<Self>) {
         if self.draining {
             self.drain_again = true;
+            return;
+        }
+        if self.retry_pending {
+            // A failed drain waits out its backoff: wake-ups do not shorten it.
             return;
         }
         self.draining = true;
@@ -78,7 +85,12 @@ impl OutboxRelay {
                 Err(e) => {
                     let wait = act.drain_backoff.next_delay();
                     tracing::warn!(error = %e, "outbox relay: cannot hand events on; retrying in {:.1} s", wait.as_secs_f32());
-                    ctx.run_later(wait, |act, ctx| act.drain(ctx));
+                    act.retry_pending = true;
+                    act.drain_again = false;
+                    ctx.run_later(wait, |act, ctx| {
+                        act.retry_pending = false;
+                        act.drain(ctx);
+                    });
                 }
             }
         }));
@@ -140,6 +152,7 @@ impl Supervised for OutboxRelay {
         self.listener = None;
         self.draining = false;
         self.drain_again = false;
+        self.retry_pending = false;
         self.restarts.record();
     }
 }

@@ -6,7 +6,6 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use actix::prelude::*;
-use lapin::options::BasicGetOptions;
 use troupe::db::{deliveries, outbox};
 use troupe::events::routing::Route;
 use troupe::messages::events::{DomainEvent, HandleEvent, HandlerError, ProjectDeleted};
@@ -346,42 +345,51 @@ async fn over_rabbitmq_a_failing_handler_is_retried_then_dead_lettered_with_its_
         "{g:?}"
     );
 
-    // The poison message ends in test.events.dead with the last error in a header.
-    let connection = lapin::Connection::connect(&url, lapin::ConnectionProperties::default())
-        .await
-        .unwrap();
-    let channel = connection.create_channel().await.unwrap();
-    let parked = Arc::new(Mutex::new(None));
-    let found = wait_for(Duration::from_secs(15), || {
-        let (channel, parked) = (channel.clone(), parked.clone());
-        async move {
-            match channel
-                .basic_get("test.events.dead".into(), BasicGetOptions { no_ack: true })
-                .await
-            {
-                Ok(Some(message)) => {
-                    *parked.lock().unwrap() = Some(message);
-                    true
-                }
-                _ => false,
-            }
-        }
+    // The poison message went to test.events.dead with the last error in a header;
+    // the recorder of that queue keeps it in dead_events, headers and all.
+    let found = wait_for(Duration::from_secs(15), || async {
+        count(&app, "SELECT count(*) FROM dead_events").await == 1
     })
     .await;
     assert!(found, "the poison event is dead-lettered");
-    let message = parked.lock().unwrap().take().unwrap();
-    let body: serde_json::Value = serde_json::from_slice(&message.delivery.data).unwrap();
-    assert_eq!(body["event_id"], poison.to_string());
-    let headers = message.delivery.properties.headers().clone().unwrap();
-    let error = headers
-        .inner()
-        .get("x-last-error")
-        .expect("x-last-error header");
-    match error {
-        lapin::types::AMQPValue::LongString(text) => assert_eq!(text.as_bytes(), b"told to fail"),
-        other => panic!("x-last-error is not a string: {other:?}"),
-    }
+    let db = app.pool.get().await.expect("connection");
+    let row = db
+        .query_one(
+            "SELECT queue, event_id, attempts, last_error, headers FROM dead_events",
+            &[],
+        )
+        .await
+        .expect("dead letter");
+    assert_eq!(row.get::<_, String>(0), QUEUE);
+    assert_eq!(row.get::<_, Uuid>(1), poison);
+    assert_eq!(row.get::<_, i32>(2), 3, "three tries");
+    assert_eq!(row.get::<_, String>(3), "told to fail");
+    let headers: serde_json::Value = row.get(4);
+    assert_eq!(headers["x-last-error"], "told to fail");
+    assert_eq!(headers["x-attempt"], 3);
+    assert_eq!(
+        queue_depth(&url, "test.events.dead").await,
+        0,
+        "recorded, then acked"
+    );
     assert_eq!(log.with(|s| s.attempts[&poison].len()), 3);
+}
+
+/// Messages ready in `queue` (a passive declare).
+async fn queue_depth(url: &str, queue: &str) -> u32 {
+    let connection = lapin::Connection::connect(url, lapin::ConnectionProperties::default())
+        .await
+        .expect("broker");
+    let channel = connection.create_channel().await.expect("channel");
+    let passive = lapin::options::QueueDeclareOptions {
+        passive: true,
+        ..Default::default()
+    };
+    let queue = channel
+        .queue_declare(queue.into(), passive, lapin::types::FieldTable::default())
+        .await
+        .expect("queue exists");
+    queue.message_count()
 }
 
 #[actix_web::test]

@@ -18,6 +18,7 @@ use lapin::options::{
 use lapin::types::{AMQPValue, FieldTable};
 use lapin::{BasicProperties, Channel, Connection};
 
+use super::ConnectionLost;
 use super::topology::{self, ATTEMPT_HEADER, ERROR_HEADER};
 use crate::actors::supervision::Restarts;
 use crate::backoff::RetryPolicy;
@@ -97,10 +98,12 @@ impl AmqpConsumer {
                 .await?;
             Ok::<_, lapin::Error>((connection, channel, consumer))
         };
+        let work = super::within_connect_timeout(work);
         ctx.spawn(work.into_actor(self).map(|result, act, ctx| match result {
             Ok((connection, channel, consumer)) => {
                 tracing::info!(actor = %act.restarts.actor(), "event consumer attached to RabbitMQ");
                 act.restarts.connected();
+                ctx.add_stream(super::connection_errors(connection.events_listener()));
                 act.link = Some((connection, channel));
                 ctx.add_stream(consumer);
             }
@@ -131,6 +134,15 @@ impl Supervised for AmqpConsumer {
         }
         self.restarts.record();
     }
+}
+
+impl StreamHandler<ConnectionLost> for AmqpConsumer {
+    fn handle(&mut self, lost: ConnectionLost, ctx: &mut Context<Self>) {
+        self.restarts
+            .stop(ctx, format!("the RabbitMQ connection was lost: {}", lost.0));
+    }
+
+    fn finished(&mut self, _: &mut Context<Self>) {}
 }
 
 impl StreamHandler<Result<Delivery, lapin::Error>> for AmqpConsumer {

@@ -9,12 +9,42 @@ pub mod topology;
 
 use actix::Addr;
 use deadpool_postgres::Transaction;
+use futures_util::{Stream, StreamExt};
 use lapin::{Connection, ConnectionProperties};
 
 use crate::db::outbox::OutboxRow;
 use crate::error::{AppError, AppResult};
 use crate::events::bus::Bus;
 use publisher::{AmqpPublisher, PublishBatch};
+
+/// The connection reported an error: it is gone.
+pub struct ConnectionLost(pub String);
+
+/// The errors among a connection's events (`events_listener()`), as a stream for
+/// the actor that owns the connection.
+pub fn connection_errors(
+    events: impl Stream<Item = lapin::Event>,
+) -> impl Stream<Item = ConnectionLost> {
+    events.filter_map(|event| async move {
+        match event {
+            lapin::Event::Error(e) => Some(ConnectionLost(e.to_string())),
+            _ => None,
+        }
+    })
+}
+
+/// How long connecting and declaring the topology may take.
+const CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// `work` (a connect), failing once `CONNECT_TIMEOUT` is over.
+pub async fn within_connect_timeout<T>(
+    work: impl Future<Output = Result<T, lapin::Error>>,
+) -> Result<T, String> {
+    match tokio::time::timeout(CONNECT_TIMEOUT, work).await {
+        Ok(result) => result.map_err(|e| e.to_string()),
+        Err(_) => Err(format!("no answer within {CONNECT_TIMEOUT:?}")),
+    }
+}
 
 /// Opens a connection with a name the broker shows (and a test can look up).
 pub async fn connect(url: &str, name: &str) -> Result<Connection, lapin::Error> {

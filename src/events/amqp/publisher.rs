@@ -7,10 +7,10 @@
 use std::time::Duration;
 
 use actix::prelude::*;
-use futures_util::StreamExt;
 use lapin::options::{BasicPublishOptions, ConfirmSelectOptions};
 use lapin::{BasicProperties, Channel, Connection};
 
+use super::ConnectionLost;
 use super::topology::{self, EXCHANGE};
 use crate::actors::supervision::Restarts;
 use crate::backoff::RetryPolicy;
@@ -28,10 +28,6 @@ pub struct PublishBatch(pub Vec<(EventEnvelope, Option<String>)>);
 #[derive(Message)]
 #[rtype(result = "bool")]
 pub struct IsConnected;
-
-#[derive(Message)]
-#[rtype(result = "()")]
-struct ConnectionLost(String);
 
 pub struct AmqpPublisher {
     url: String,
@@ -63,16 +59,11 @@ impl AmqpPublisher {
             topology::declare(&channel, &queues, &policy).await?;
             Ok::<_, lapin::Error>((connection, channel))
         };
+        let work = super::within_connect_timeout(work);
         ctx.spawn(work.into_actor(self).map(|result, act, ctx| match result {
             Ok((connection, channel)) => {
                 tracing::info!(broker = %super::describe(&act.url), "event publisher connected to RabbitMQ");
-                let errors = connection.events_listener().filter_map(|event| async move {
-                    match event {
-                        lapin::Event::Error(e) => Some(ConnectionLost(e.to_string())),
-                        _ => None,
-                    }
-                });
-                ctx.add_stream(errors);
+                ctx.add_stream(super::connection_errors(connection.events_listener()));
                 act.link = Some((connection, channel));
                 act.restarts.connected();
             }
