@@ -49,8 +49,8 @@ async fn list(pool: &DbPool, filter: &DeadFilter, page: PageRequest) -> Result<(
     write(
         &mut out,
         format!(
-            "{:>8}  {:<16} {:<22} {:>8}  {:<20}  last error",
-            "id", "queue", "event type", "attempts", "dead at"
+            "{:>8}  {:<16} {:<36}  {:<22} {:>8}  {:<20}  last error",
+            "id", "queue", "event id", "event type", "attempts", "dead at"
         ),
     )?;
     for dead in &found.items {
@@ -61,8 +61,14 @@ async fn list(pool: &DbPool, filter: &DeadFilter, page: PageRequest) -> Result<(
         write(
             &mut out,
             format!(
-                "{:>8}  {:<16} {:<22} {:>8}  {:<20}  {}",
-                dead.id, dead.queue, dead.event_type, dead.attempts, at, dead.last_error
+                "{:>8}  {:<16} {:<36}  {:<22} {:>8}  {:<20}  {}",
+                dead.id,
+                dead.queue,
+                dead.event_id,
+                dead.event_type,
+                dead.attempts,
+                at,
+                dead.last_error
             ),
         )?;
     }

@@ -14,22 +14,22 @@ use uuid::Uuid;
 use crate::harness::{TestApp, rabbitmq_vhost, spawn_app_subscribed, wait_for};
 use crate::tcp_proxy::TcpProxy;
 
-const QUEUE: &str = "test.events";
+pub const QUEUE: &str = "test.events";
 
 /// What the recording consumer saw; `fail` says how many times an event fails
 /// before it succeeds (`u32::MAX`: always).
 #[derive(Default)]
-struct Seen {
-    attempts: HashMap<Uuid, Vec<Instant>>,
-    applied: Vec<Uuid>,
-    fail: HashMap<Uuid, u32>,
+pub struct Seen {
+    pub attempts: HashMap<Uuid, Vec<Instant>>,
+    pub applied: Vec<Uuid>,
+    pub fail: HashMap<Uuid, u32>,
 }
 
 #[derive(Clone, Default)]
-struct Log(Arc<Mutex<Seen>>);
+pub struct Log(Arc<Mutex<Seen>>);
 
 impl Log {
-    fn with<T>(&self, f: impl FnOnce(&mut Seen) -> T) -> T {
+    pub fn with<T>(&self, f: impl FnOnce(&mut Seen) -> T) -> T {
         f(&mut self.0.lock().expect("log lock"))
     }
 }
@@ -86,7 +86,7 @@ impl Handler<UsePool> for Recorder {
     }
 }
 
-async fn app_with_recorder(settings: &[(&str, &str)]) -> (TestApp, Log) {
+pub async fn app_with_recorder(settings: &[(&str, &str)]) -> (TestApp, Log) {
     let log = Log::default();
     let recorder = Recorder {
         log: log.clone(),
@@ -131,12 +131,12 @@ async fn record(app: &TestApp, n: usize, per_tx: usize) -> Vec<Uuid> {
     ids
 }
 
-async fn count(app: &TestApp, sql: &str) -> i64 {
+pub async fn count(app: &TestApp, sql: &str) -> i64 {
     let db = app.pool.get().await.expect("connection");
     db.query_one(sql, &[]).await.expect("count").get(0)
 }
 
-async fn all_applied(log: &Log, ids: &[Uuid], limit: Duration) -> bool {
+pub async fn all_applied(log: &Log, ids: &[Uuid], limit: Duration) -> bool {
     wait_for(limit, || async {
         log.with(|s| ids.iter().all(|id| s.applied.contains(id)))
     })
@@ -225,7 +225,7 @@ async fn a_handler_failing_twice_is_retried_after_2_then_4_seconds_on_the_memory
 }
 
 /// Records a specific event id (so a test can arm failures before it exists).
-async fn record_with_id(tx: &deadpool_postgres::Transaction<'_>, id: Uuid) {
+pub async fn record_with_id(tx: &deadpool_postgres::Transaction<'_>, id: Uuid) {
     let envelope = troupe::messages::events::EventEnvelope {
         event_id: id,
         ..troupe::messages::events::EventEnvelope::new(event())
