@@ -8,7 +8,7 @@ use futures_util::StreamExt;
 use serde_json::json;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use crate::harness::{spawn_app, spawn_app_with, wait_for};
+use crate::harness::{spawn_app, wait_for};
 use crate::media::{fetch, project, settled, upload};
 use crate::media_fixtures::{Store, app_on, png, sideways_jpeg, stored_objects};
 
@@ -247,29 +247,38 @@ async fn an_exif_rotated_jpeg_gets_an_upright_thumbnail() {
 }
 
 #[actix_web::test]
-async fn a_thumbnail_that_keeps_failing_ends_failed_and_dead_lettered() {
-    let app = spawn_app_with(&[("MAX_RETRIES", "0")]).await;
+async fn an_undecodable_image_is_failed_and_dead_lettered_at_once_with_its_reason() {
+    // The default budget (5 retries, about a minute): an abort does not use it.
+    let app = spawn_app().await;
     let ana = app.user("ana").await;
     // A valid header (so the upload is accepted) over pixel data cut short.
     let mut cut = png(400, 300);
     cut.truncate(cut.len() / 2);
+    let started = std::time::Instant::now();
     let reply = upload(&app, &ana.access, "cut.png", cut, None).await;
     assert_eq!(reply.status, 201, "{}", reply.text);
     let id = reply.json()["id"].as_str().unwrap().to_owned();
     let failed = settled(&app, &id).await;
     assert_eq!(failed["thumbnail_status"], "failed", "{failed}");
     assert!(failed["thumbnail_url"].is_null());
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(2),
+        "failed after {:?}: it was retried",
+        started.elapsed()
+    );
     let db = app.pool.get().await.unwrap();
     let row = db
         .query_one(
-            "SELECT count(*), min(last_error) FROM dead_events
+            "SELECT count(*), min(attempts), min(last_error) FROM dead_events
              WHERE queue = 'media.events' AND envelope->'data'->>'file_id' = $1",
             &[&id],
         )
         .await
         .unwrap();
     assert_eq!(row.get::<_, i64>(0), 1);
-    assert!(!row.get::<_, String>(1).is_empty());
+    assert_eq!(row.get::<_, Option<i32>>(1), Some(1), "one try, no retry");
+    let reason: String = row.get(2);
+    assert!(reason.contains("cannot be thumbnailed"), "{reason}");
 }
 
 async fn index_version(app: &crate::harness::TestApp, project_id: &str) -> i64 {

@@ -114,6 +114,10 @@ impl ServerProcess {
         ServerProcess { child, base }
     }
 
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// SIGKILL: no chance to flush, finish or clean anything.
     pub fn kill_hard(mut self) {
         self.child.kill().expect("kill -9");
