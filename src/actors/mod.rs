@@ -12,7 +12,6 @@ pub mod media;
 pub mod portfolio;
 pub mod profile;
 pub mod search;
-pub mod supervision;
 
 use std::sync::Arc;
 

@@ -22,7 +22,6 @@ use futures_util::future::join_all;
 use futures_util::stream;
 use tokio_postgres::NoTls;
 
-use crate::actors::supervision::Restarts;
 use crate::backoff::RetryPolicy;
 use crate::db::outbox::OutboxRow;
 use crate::db::{DbPool, deliveries};
@@ -30,6 +29,7 @@ use crate::error::AppResult;
 use crate::events::bus::Bus;
 use crate::events::delivery::{self, HANDLER_TIMEOUT, Settlement};
 use crate::events::routing::Route;
+use crate::events::supervision::Restarts;
 
 /// A claimed delivery stays invisible this long (a hung handler's is then retried).
 const LEASE: Duration = HANDLER_TIMEOUT.saturating_add(Duration::from_secs(5));

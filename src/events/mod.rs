@@ -15,6 +15,7 @@ pub mod delivery;
 pub mod memory;
 pub mod relay;
 pub mod routing;
+pub mod supervision;
 
 use std::sync::Arc;
 

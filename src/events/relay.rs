@@ -4,7 +4,7 @@
 //! with a slow poll as a safety net; a failure leaves the rows and retries with
 //! backoff, so an outage of the bus loses nothing. The LISTEN session is the
 //! relay's own: when it is lost the relay stops and its supervisor restarts it
-//! (see `actors::supervision`).
+//! (see `events::supervision`).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -13,11 +13,11 @@ use actix::prelude::*;
 use futures_util::stream::{self, StreamExt};
 use tokio_postgres::{AsyncMessage, NoTls};
 
-use crate::actors::supervision::Restarts;
 use crate::backoff::{Backoff, RetryPolicy};
 use crate::db::{DbPool, outbox};
 use crate::error::AppResult;
 use crate::events::bus::Bus;
+use crate::events::supervision::Restarts;
 use crate::metrics;
 
 /// Rows claimed per transaction.

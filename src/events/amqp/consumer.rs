@@ -20,11 +20,11 @@ use lapin::{BasicProperties, Channel, Connection};
 
 use super::ConnectionLost;
 use super::topology::{self, ATTEMPT_HEADER, ERROR_HEADER};
-use crate::actors::supervision::Restarts;
 use crate::backoff::RetryPolicy;
 use crate::db::{DbPool, dead_events};
 use crate::events::delivery::{self, Settlement};
 use crate::events::routing::Route;
+use crate::events::supervision::Restarts;
 use crate::messages::events::EventEnvelope;
 
 /// Unacknowledged deliveries the broker may push to this consumer at once.

@@ -12,8 +12,8 @@ use lapin::{BasicProperties, Channel, Connection};
 
 use super::ConnectionLost;
 use super::topology::{self, EXCHANGE};
-use crate::actors::supervision::Restarts;
 use crate::backoff::RetryPolicy;
+use crate::events::supervision::Restarts;
 use crate::messages::events::EventEnvelope;
 
 /// How long the broker gets to confirm a batch.
