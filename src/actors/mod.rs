@@ -4,6 +4,8 @@
 pub mod attendance;
 pub mod auth;
 pub mod cpu_priority;
+pub mod dead_letters;
+pub mod forward;
 pub mod hasher;
 pub mod health;
 pub mod indexer;
@@ -18,13 +20,13 @@ use std::sync::Arc;
 use actix::Addr;
 
 use crate::events::Backbone;
-use crate::events::dead_letters::DeadLettersActor;
 use crate::jwt::JwtKeys;
 use crate::search::SearchIndex;
 use crate::storage::ObjectStore;
 
 use attendance::AttendanceActor;
 use auth::{AuthActor, AuthContext};
+use dead_letters::DeadLettersActor;
 use health::HealthActor;
 use media::{MediaActor, MediaContext};
 use portfolio::PortfolioActor;

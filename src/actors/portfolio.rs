@@ -6,6 +6,7 @@ use actix::{Actor, Context, Handler, ResponseFuture, Supervised};
 use uuid::Uuid;
 
 use crate::actors::auth::rules::Checks;
+use crate::actors::forward::Forwarder;
 use crate::actors::links::url_rule;
 use crate::db::{DbPool, outbox, projects};
 use crate::error::{AppError, AppResult};
@@ -141,13 +142,10 @@ fn may_edit(caller: Option<&Caller>, owner: Uuid) -> bool {
     caller.is_none_or(|c| c.id == owner || c.role.is_admin())
 }
 
-impl PortfolioActor {
-    fn answer<T: 'static>(
-        &self,
-        work: impl AsyncFnOnce(DbPool) -> AppResult<T> + 'static,
-    ) -> ResponseFuture<AppResult<T>> {
-        let pool = self.pool.clone();
-        Box::pin(async move { work(pool).await })
+impl Forwarder for PortfolioActor {
+    type Shared = DbPool;
+    fn shared(&self) -> &DbPool {
+        &self.pool
     }
 }
 

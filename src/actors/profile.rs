@@ -6,6 +6,8 @@ use std::collections::BTreeMap;
 
 use actix::{Actor, Context, Handler, ResponseFuture, Supervised};
 
+use crate::actors::forward::Forwarder;
+
 use crate::actors::auth::rules::{Checks, max_chars, optional_text};
 use crate::actors::links::url_rule;
 use crate::db::{DbPool, outbox, profiles, projects, users};
@@ -38,6 +40,13 @@ impl Actor for ProfileActor {
 
 impl Supervised for ProfileActor {}
 
+impl Forwarder for ProfileActor {
+    type Shared = DbPool;
+    fn shared(&self) -> &DbPool {
+        &self.pool
+    }
+}
+
 fn account_gone() -> AppError {
     AppError::unauthorized("account_gone", "this account no longer exists")
 }
@@ -46,8 +55,7 @@ impl Handler<GetOwnProfile> for ProfileActor {
     type Result = ResponseFuture<AppResult<Profile>>;
 
     fn handle(&mut self, msg: GetOwnProfile, _: &mut Context<Self>) -> Self::Result {
-        let pool = self.pool.clone();
-        Box::pin(async move {
+        self.answer(async move |pool| {
             let db = pool.get().await?;
             profiles::find(&db, msg.caller.id, true)
                 .await?
@@ -60,8 +68,7 @@ impl Handler<GetPublicProfile> for ProfileActor {
     type Result = ResponseFuture<AppResult<Profile>>;
 
     fn handle(&mut self, msg: GetPublicProfile, _: &mut Context<Self>) -> Self::Result {
-        let pool = self.pool.clone();
-        Box::pin(async move {
+        self.answer(async move |pool| {
             let db = pool.get().await?;
             profiles::find(&db, msg.user_id, false)
                 .await?
@@ -74,8 +81,7 @@ impl Handler<UpdateProfile> for ProfileActor {
     type Result = ResponseFuture<AppResult<Profile>>;
 
     fn handle(&mut self, msg: UpdateProfile, _: &mut Context<Self>) -> Self::Result {
-        let pool = self.pool.clone();
-        Box::pin(async move {
+        self.answer(async move |pool| {
             let patch = validate(msg.patch)?;
             let user_id = msg.caller.id;
             let mut db = pool.get().await?;

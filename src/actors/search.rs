@@ -6,6 +6,8 @@ use std::time::Instant;
 
 use actix::{Actor, Context, Handler, ResponseFuture, Supervised};
 
+use crate::actors::forward::Forwarder;
+
 use crate::error::{AppError, AppResult};
 use crate::messages::search::{SearchPage, SearchProjects, Suggest, Suggestion};
 use crate::metrics;
@@ -27,6 +29,13 @@ impl Actor for SearchActor {
 
 impl Supervised for SearchActor {}
 
+impl Forwarder for SearchActor {
+    type Shared = Arc<dyn SearchIndex>;
+    fn shared(&self) -> &Arc<dyn SearchIndex> {
+        &self.index
+    }
+}
+
 fn unavailable(e: SearchError) -> AppError {
     tracing::warn!(error = %e, "search failed");
     AppError::Unavailable {
@@ -40,8 +49,7 @@ impl Handler<SearchProjects> for SearchActor {
     type Result = ResponseFuture<AppResult<SearchPage>>;
 
     fn handle(&mut self, msg: SearchProjects, _: &mut Context<Self>) -> Self::Result {
-        let index = self.index.clone();
-        Box::pin(async move {
+        self.answer(async move |index| {
             let started = Instant::now();
             let request = SearchRequest {
                 query: msg.query,
@@ -67,8 +75,7 @@ impl Handler<Suggest> for SearchActor {
     type Result = ResponseFuture<AppResult<Vec<Suggestion>>>;
 
     fn handle(&mut self, msg: Suggest, _: &mut Context<Self>) -> Self::Result {
-        let index = self.index.clone();
-        Box::pin(async move {
+        self.answer(async move |index| {
             let started = Instant::now();
             let suggestions = index.suggest(msg.prefix).await.map_err(unavailable)?;
             metrics::SEARCH_LATENCY

@@ -1,16 +1,11 @@
 //! Tools for dead letters, the same on both buses (both keep them in `dead_events`):
 //! list by queue and event type, replay one or all that match (through the outbox,
 //! to their one queue, so the relay hands them on as new), discard. The admin API
-//! asks `DeadLettersActor`; `troupe dead` calls the functions directly.
-
-use actix::{Actor, Context, Handler, ResponseFuture, Supervised};
+//! asks `actors::dead_letters::DeadLettersActor`; `troupe dead` calls these directly.
 
 use crate::db::{DbPool, dead_events};
 use crate::error::{AppError, AppResult};
-use crate::messages::auth::Caller;
-use crate::messages::dead_events::{
-    DeadEvent, DeadFilter, DiscardDeadEvent, ListDeadEvents, ReplayDeadEvent, ReplayDeadEvents,
-};
+use crate::messages::dead_events::{DeadEvent, DeadFilter};
 use crate::messages::page::{Page, PageRequest};
 
 /// Dead letters moved per transaction by a replay or discard of many.
@@ -90,81 +85,5 @@ pub async fn discard_matching(
         }
         gone += n;
         progress(gone);
-    }
-}
-
-fn require_admin(caller: &Caller) -> AppResult<()> {
-    if caller.role.is_admin() {
-        Ok(())
-    } else {
-        Err(AppError::forbidden(
-            "admin_required",
-            "only an admin can manage dead letters",
-        ))
-    }
-}
-
-/// The admin API's way to the functions above.
-pub struct DeadLettersActor {
-    pool: DbPool,
-}
-
-impl DeadLettersActor {
-    pub fn new(pool: DbPool) -> Self {
-        DeadLettersActor { pool }
-    }
-}
-
-impl Actor for DeadLettersActor {
-    type Context = Context<Self>;
-}
-
-impl Supervised for DeadLettersActor {}
-
-impl Handler<ListDeadEvents> for DeadLettersActor {
-    type Result = ResponseFuture<AppResult<Page<DeadEvent>>>;
-
-    fn handle(&mut self, msg: ListDeadEvents, _: &mut Context<Self>) -> Self::Result {
-        let pool = self.pool.clone();
-        Box::pin(async move {
-            require_admin(&msg.caller)?;
-            list(&pool, &msg.filter, msg.page).await
-        })
-    }
-}
-
-impl Handler<ReplayDeadEvent> for DeadLettersActor {
-    type Result = ResponseFuture<AppResult<DeadEvent>>;
-
-    fn handle(&mut self, msg: ReplayDeadEvent, _: &mut Context<Self>) -> Self::Result {
-        let pool = self.pool.clone();
-        Box::pin(async move {
-            require_admin(&msg.caller)?;
-            replay(&pool, msg.id).await
-        })
-    }
-}
-
-impl Handler<ReplayDeadEvents> for DeadLettersActor {
-    type Result = ResponseFuture<AppResult<u64>>;
-
-    fn handle(&mut self, msg: ReplayDeadEvents, _: &mut Context<Self>) -> Self::Result {
-        let pool = self.pool.clone();
-        Box::pin(async move {
-            require_admin(&msg.caller)?;
-            replay_matching(&pool, &msg.filter, |_| {}).await
-        })
-    }
-}
-
-impl Handler<DiscardDeadEvent> for DeadLettersActor {
-    type Result = ResponseFuture<AppResult<()>>;
-
-    fn handle(&mut self, msg: DiscardDeadEvent, _: &mut Context<Self>) -> Self::Result {
-        let pool = self.pool.clone();
-        Box::pin(async move {
-            require_admin(&msg.caller)?;
-            discard(&pool, msg.id).await
-        })
     }
 }

@@ -12,6 +12,7 @@ use std::time::Duration;
 
 use actix::{Actor, Context, Handler, ResponseFuture, Supervised};
 
+use crate::actors::forward::Forwarder;
 use crate::actors::hasher::HasherPool;
 use crate::db::DbPool;
 use crate::error::AppResult;
@@ -47,16 +48,22 @@ impl Actor for AuthActor {
 
 impl Supervised for AuthActor {}
 
-/// Each message is answered by the `AuthContext` method of the same meaning, as a
-/// future, so the actor never waits on one request before taking the next.
+impl Forwarder for AuthActor {
+    type Shared = Arc<AuthContext>;
+    fn shared(&self) -> &Arc<AuthContext> {
+        &self.ctx
+    }
+}
+
+/// Each message is answered by the `AuthContext` method of the same meaning,
+/// through the one forwarding idiom (`Forwarder::answer`).
 macro_rules! answer_with {
     ($($message:ty => $method:ident -> $reply:ty;)*) => {$(
         impl Handler<$message> for AuthActor {
             type Result = ResponseFuture<AppResult<$reply>>;
 
             fn handle(&mut self, msg: $message, _: &mut Context<Self>) -> Self::Result {
-                let ctx = self.ctx.clone();
-                Box::pin(async move { ctx.$method(msg).await })
+                self.answer(async move |ctx| ctx.$method(msg).await)
             }
         }
     )*};

@@ -6,6 +6,7 @@
 use actix::{Context, Handler, ResponseFuture};
 use futures_util::StreamExt;
 
+use crate::actors::forward::Forwarder;
 use crate::actors::media::MediaActor;
 use crate::error::{AppError, AppResult};
 use crate::imaging::FileKind;
@@ -30,8 +31,8 @@ impl Handler<OpenMediaFile> for MediaActor {
     type Result = ResponseFuture<AppResult<MediaFile>>;
 
     fn handle(&mut self, msg: OpenMediaFile, _: &mut Context<Self>) -> Self::Result {
-        let store = self.ctx.store.clone();
-        Box::pin(async move {
+        self.answer(async move |ctx| {
+            let store = &ctx.store;
             let missing = || AppError::not_found("file");
             if !SERVED_PREFIXES.iter().any(|p| msg.path.starts_with(p)) {
                 return Err(missing());

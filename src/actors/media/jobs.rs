@@ -16,6 +16,7 @@ use bytes::{Bytes, BytesMut};
 use futures_util::StreamExt;
 use uuid::Uuid;
 
+use crate::actors::forward::Forwarder;
 use crate::actors::media::naming::{MediaUrls, thumbnail_key};
 use crate::actors::media::remove_objects;
 use crate::actors::media::thumbnailer::ThumbnailerPool;
@@ -52,12 +53,18 @@ impl Actor for MediaJobsActor {
 
 impl Supervised for MediaJobsActor {}
 
+impl Forwarder for MediaJobsActor {
+    type Shared = Arc<MediaJobs>;
+    fn shared(&self) -> &Arc<MediaJobs> {
+        &self.jobs
+    }
+}
+
 impl Handler<HandleEvent> for MediaJobsActor {
     type Result = ResponseFuture<Result<(), HandlerError>>;
 
     fn handle(&mut self, msg: HandleEvent, _: &mut Context<Self>) -> Self::Result {
-        let jobs = self.jobs.clone();
-        Box::pin(async move {
+        self.answer(async move |jobs| {
             match msg.envelope.event {
                 DomainEvent::MediaUploaded(uploaded) => {
                     let made = jobs.thumbnail(uploaded.file_id).await;

@@ -14,6 +14,7 @@ use std::sync::Arc;
 use actix::{Actor, Context, Handler, ResponseFuture, Supervised};
 use uuid::Uuid;
 
+use crate::actors::forward::Forwarder;
 use crate::db::{DbPool, media, outbox, projects};
 use crate::error::{AppError, AppResult};
 use crate::imaging::{self, FileKind};
@@ -42,13 +43,12 @@ impl MediaActor {
     pub fn new(ctx: Arc<MediaContext>) -> Self {
         MediaActor { ctx }
     }
+}
 
-    fn answer<T: 'static>(
-        &self,
-        work: impl AsyncFnOnce(Arc<MediaContext>) -> AppResult<T> + 'static,
-    ) -> ResponseFuture<AppResult<T>> {
-        let ctx = self.ctx.clone();
-        Box::pin(async move { work(ctx).await })
+impl Forwarder for MediaActor {
+    type Shared = Arc<MediaContext>;
+    fn shared(&self) -> &Arc<MediaContext> {
+        &self.ctx
     }
 }
 
