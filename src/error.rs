@@ -1,6 +1,7 @@
 //! The one error type every actor returns. Each variant is an HTTP *category*
 //! (SPEC §0); `http/problem.rs` turns it into an RFC 9457 problem document.
 
+use crate::problem_code::ProblemCode;
 use std::collections::BTreeMap;
 
 /// Per-field validation messages, keyed by the field's JSON name.
@@ -16,13 +17,13 @@ pub enum AppError {
     Validation { detail: String, errors: FieldErrors },
     /// 400 for a request that cannot be read at all (malformed JSON, a bad query).
     #[error("{detail}")]
-    BadRequest { code: &'static str, detail: String },
+    BadRequest { code: ProblemCode, detail: String },
     /// 401: not authenticated.
     #[error("{detail}")]
-    Unauthorized { code: &'static str, detail: String },
+    Unauthorized { code: ProblemCode, detail: String },
     /// 403: authenticated but not allowed.
     #[error("{detail}")]
-    Forbidden { code: &'static str, detail: String },
+    Forbidden { code: ProblemCode, detail: String },
     /// 404: unknown resource (also one the caller may not know exists).
     #[error("{detail}")]
     NotFound { detail: String },
@@ -30,7 +31,7 @@ pub enum AppError {
     /// problem document (e.g. the first check-in `record`).
     #[error("{detail}")]
     Conflict {
-        code: &'static str,
+        code: ProblemCode,
         detail: String,
         errors: FieldErrors,
         extra: Option<serde_json::Map<String, serde_json::Value>>,
@@ -43,14 +44,14 @@ pub enum AppError {
     UnsupportedMediaType { detail: String },
     /// 422: understood but cannot be processed.
     #[error("{detail}")]
-    Unprocessable { code: &'static str, detail: String },
+    Unprocessable { code: ProblemCode, detail: String },
     /// 429 with `Retry-After`.
     #[error("too many requests; retry in {retry_after_secs} s")]
     RateLimited { retry_after_secs: u64 },
     /// 503 with `Retry-After`: a dependency is down or a pool is saturated.
     #[error("{detail}")]
     Unavailable {
-        code: &'static str,
+        code: ProblemCode,
         detail: String,
         retry_after_secs: u64,
     },
@@ -85,14 +86,14 @@ impl AppError {
         }
     }
 
-    pub fn forbidden(code: &'static str, detail: impl Into<String>) -> Self {
+    pub fn forbidden(code: ProblemCode, detail: impl Into<String>) -> Self {
         AppError::Forbidden {
             code,
             detail: detail.into(),
         }
     }
 
-    pub fn unauthorized(code: &'static str, detail: impl Into<String>) -> Self {
+    pub fn unauthorized(code: ProblemCode, detail: impl Into<String>) -> Self {
         AppError::Unauthorized {
             code,
             detail: detail.into(),
@@ -102,7 +103,7 @@ impl AppError {
     /// The database (or its pool) cannot serve the request right now.
     pub fn database_unavailable() -> Self {
         AppError::Unavailable {
-            code: "database_unavailable",
+            code: ProblemCode::DatabaseUnavailable,
             detail: "the database is unavailable; try again shortly".to_owned(),
             retry_after_secs: 2,
         }
@@ -121,7 +122,7 @@ impl From<tokio_postgres::Error> for AppError {
         // transaction it was in rolled back.
         if e.code() == Some(&tokio_postgres::error::SqlState::CHARACTER_NOT_IN_REPERTOIRE) {
             return AppError::BadRequest {
-                code: "invalid_text",
+                code: ProblemCode::InvalidText,
                 detail: "text fields must not contain NUL characters".to_owned(),
             };
         }
@@ -132,7 +133,10 @@ impl From<tokio_postgres::Error> for AppError {
                 .and_then(|db| db.constraint())
                 .is_some_and(|c| c.ends_with("_user_id_fkey"))
         {
-            return AppError::unauthorized("account_gone", "this account no longer exists");
+            return AppError::unauthorized(
+                ProblemCode::AccountGone,
+                "this account no longer exists",
+            );
         }
         if e.is_closed() || e.as_db_error().is_none() {
             tracing::warn!(error = %e, "database connection failed");
@@ -165,7 +169,7 @@ impl From<actix::MailboxError> for AppError {
     fn from(e: actix::MailboxError) -> Self {
         tracing::warn!(error = %e, "actor mailbox refused a message");
         AppError::Unavailable {
-            code: "service_busy",
+            code: ProblemCode::ServiceBusy,
             detail: "the service is busy; try again shortly".to_owned(),
             retry_after_secs: 1,
         }
@@ -176,7 +180,7 @@ impl From<crate::storage::StorageError> for AppError {
     fn from(e: crate::storage::StorageError) -> Self {
         tracing::warn!(error = %e, "object storage failed");
         AppError::Unavailable {
-            code: "storage_unavailable",
+            code: ProblemCode::StorageUnavailable,
             detail: "file storage is unavailable; try again shortly".to_owned(),
             retry_after_secs: 2,
         }

@@ -14,6 +14,7 @@ pub mod imaging;
 pub mod jwt;
 pub mod messages;
 pub mod metrics;
+pub mod problem_code;
 pub mod search;
 pub mod storage;
 pub mod telemetry;

@@ -15,6 +15,7 @@ use crate::error::{AppError, AppResult, FieldErrors};
 use crate::messages::attendance::{Attendance, CheckIn, CheckInRecord, ListAttendance};
 use crate::messages::auth::Role;
 use crate::messages::events::{CheckedIn, DomainEvent};
+use crate::problem_code::ProblemCode;
 
 /// A batch is written when it has `max_batch` check-ins or when its first
 /// check-in has waited this long.
@@ -93,7 +94,7 @@ impl Handler<CheckIn> for AttendanceActor {
         if self.pending.len() >= MAX_PENDING {
             return Box::pin(async {
                 Err(AppError::Unavailable {
-                    code: "checkin_busy",
+                    code: ProblemCode::CheckinBusy,
                     detail: "too many check-ins waiting; try again shortly".to_owned(),
                     retry_after_secs: 1,
                 })
@@ -159,7 +160,7 @@ fn note_id(errors: &mut FieldErrors, field: &str, value: &str) {
 fn validate(c: &CheckIn) -> AppResult<()> {
     if c.caller.role < Role::Committee {
         return Err(AppError::forbidden(
-            "committee_required",
+            ProblemCode::CommitteeRequired,
             "checking tickets in needs the committee role",
         ));
     }
@@ -188,7 +189,7 @@ fn already_checked_in(record: &CheckInRecord) -> AppError {
         serde_json::to_value(record).unwrap_or_default(),
     );
     AppError::Conflict {
-        code: "already_checked_in",
+        code: ProblemCode::AlreadyCheckedIn,
         detail: format!(
             "ticket {} was already checked in to {} by {}",
             record.ticket_id, record.event_id, record.checked_in_by
@@ -230,7 +231,7 @@ async fn commit_batch(pool: &DbPool, requests: &[&CheckIn]) -> AppResult<Vec<Ans
                 }
                 Some(_) => {
                     answers[i] = Some(Err(AppError::Unprocessable {
-                        code: "idempotency_key_reused",
+                        code: ProblemCode::IdempotencyKeyReused,
                         detail: "this Idempotency-Key was used for another check-in".to_owned(),
                     }))
                 }

@@ -12,6 +12,7 @@ use crate::messages::dead_events::{
     DeadEvent, DiscardDeadEvent, ListDeadEvents, ReplayDeadEvent, ReplayDeadEvents,
 };
 use crate::messages::page::Page;
+use crate::problem_code::ProblemCode;
 
 pub struct DeadLettersActor {
     pool: DbPool,
@@ -41,7 +42,7 @@ fn require_admin(caller: &Caller) -> AppResult<()> {
         Ok(())
     } else {
         Err(AppError::forbidden(
-            "admin_required",
+            ProblemCode::AdminRequired,
             "only an admin can manage dead letters",
         ))
     }

@@ -10,6 +10,7 @@ use rand::RngCore;
 
 use crate::actors::cpu_priority;
 use crate::error::{AppError, AppResult};
+use crate::problem_code::ProblemCode;
 
 /// Jobs waiting or running per hashing thread before new ones are refused.
 const QUEUE_PER_THREAD: usize = 16;
@@ -107,7 +108,7 @@ impl HasherPool {
         let slot = Slot(self.in_flight.clone());
         if previous >= self.capacity {
             return Err(AppError::Unavailable {
-                code: "hasher_busy",
+                code: ProblemCode::HasherBusy,
                 detail: "too many password operations in progress; try again shortly".to_owned(),
                 retry_after_secs: 1,
             });

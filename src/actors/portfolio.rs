@@ -17,6 +17,7 @@ use crate::messages::projects::{
     CreateProject, DeleteProject, GetProject, ListProjects, Project, ProjectFields,
     ReindexProjects, SetThumbnail, UpdateProject,
 };
+use crate::problem_code::ProblemCode;
 
 const TITLE_MAX: usize = 200;
 const DESCRIPTION_MAX: usize = 5000;
@@ -224,7 +225,7 @@ async fn edit(
         .ok_or_else(|| AppError::not_found("project"))?;
     if !may_edit(caller.as_ref(), owner) {
         return Err(AppError::forbidden(
-            "not_your_project",
+            ProblemCode::NotYourProject,
             "only the owner or an admin may change this project",
         ));
     }
@@ -280,7 +281,7 @@ impl Handler<DeleteProject> for PortfolioActor {
                 .ok_or_else(|| AppError::not_found("project"))?;
             if !may_edit(Some(&msg.caller), owner) {
                 return Err(AppError::forbidden(
-                    "not_your_project",
+                    ProblemCode::NotYourProject,
                     "only the owner or an admin may delete this project",
                 ));
             }
@@ -303,7 +304,7 @@ impl Handler<ReindexProjects> for PortfolioActor {
         self.answer(async move |pool| {
             if !msg.caller.role.is_admin() {
                 return Err(AppError::forbidden(
-                    "admin_required",
+                    ProblemCode::AdminRequired,
                     "only an admin can reindex",
                 ));
             }

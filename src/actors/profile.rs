@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use actix::{Actor, Context, Handler, ResponseFuture, Supervised};
 
 use crate::actors::forward::Forwarder;
+use crate::problem_code::ProblemCode;
 
 use crate::actors::auth::rules::{Checks, max_chars, optional_text};
 use crate::actors::links::url_rule;
@@ -48,7 +49,7 @@ impl Forwarder for ProfileActor {
 }
 
 fn account_gone() -> AppError {
-    AppError::unauthorized("account_gone", "this account no longer exists")
+    AppError::unauthorized(ProblemCode::AccountGone, "this account no longer exists")
 }
 
 impl Handler<GetOwnProfile> for ProfileActor {

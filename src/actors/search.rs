@@ -7,6 +7,7 @@ use std::time::Instant;
 use actix::{Actor, Context, Handler, ResponseFuture, Supervised};
 
 use crate::actors::forward::Forwarder;
+use crate::problem_code::ProblemCode;
 
 use crate::error::{AppError, AppResult};
 use crate::messages::search::{SearchPage, SearchProjects, Suggest, Suggestion};
@@ -39,7 +40,7 @@ impl Forwarder for SearchActor {
 fn unavailable(e: SearchError) -> AppError {
     tracing::warn!(error = %e, "search failed");
     AppError::Unavailable {
-        code: "search_unavailable",
+        code: ProblemCode::SearchUnavailable,
         detail: "search is unavailable right now; try again shortly".to_owned(),
         retry_after_secs: 5,
     }

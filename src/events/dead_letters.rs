@@ -7,6 +7,7 @@ use crate::db::{DbPool, dead_events};
 use crate::error::{AppError, AppResult};
 use crate::messages::dead_events::{DeadEvent, DeadFilter};
 use crate::messages::page::{Page, PageRequest};
+use crate::problem_code::ProblemCode;
 
 /// Dead letters moved per transaction by a replay or discard of many.
 pub const CHUNK: i64 = 200;
@@ -35,7 +36,7 @@ pub async fn replay(pool: &DbPool, id: i64) -> AppResult<DeadEvent> {
     match dead_events::find(&db, id).await? {
         None => Err(AppError::not_found("dead event")),
         Some(_) => Err(AppError::Unprocessable {
-            code: "unreadable_event",
+            code: ProblemCode::UnreadableEvent,
             detail: "this dead letter's payload is not an event envelope; it can only be discarded"
                 .to_owned(),
         }),

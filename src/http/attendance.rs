@@ -11,6 +11,7 @@ use crate::http::json_object::JsonObject;
 use crate::http::problem::Problem;
 use crate::messages::attendance::{Attendance, CheckIn, CheckInRecord, ListAttendance};
 use crate::messages::auth::Role;
+use crate::problem_code::ProblemCode;
 
 #[derive(Deserialize, ToSchema)]
 pub struct CheckInBody {
@@ -79,7 +80,7 @@ pub async fn list(
 ) -> AppResult<HttpResponse> {
     if auth.caller.role < Role::Committee {
         return Err(AppError::forbidden(
-            "committee_required",
+            ProblemCode::CommitteeRequired,
             "attendance lists need the committee role",
         ));
     }

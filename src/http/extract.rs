@@ -11,6 +11,7 @@ use crate::error::{AppError, AppResult};
 use crate::jwt::{Claims, JwtKeys};
 use crate::messages::auth::Caller;
 use crate::messages::page::PageRequest;
+use crate::problem_code::ProblemCode;
 
 /// A caller with a valid access token. Missing, malformed, expired, wrongly signed
 /// or wrong-algorithm tokens are a 401.
@@ -26,7 +27,7 @@ impl FromRequest for AuthUser {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         ready(match req.headers().get(header::AUTHORIZATION) {
             None => Err(AppError::unauthorized(
-                "missing_token",
+                ProblemCode::MissingToken,
                 "an Authorization: Bearer token is required",
             )),
             Some(_) => authenticate(req),
@@ -50,8 +51,12 @@ impl FromRequest for MaybeAuthUser {
 }
 
 fn authenticate(req: &HttpRequest) -> AppResult<AuthUser> {
-    let invalid =
-        || AppError::unauthorized("invalid_token", "the access token is invalid or expired");
+    let invalid = || {
+        AppError::unauthorized(
+            ProblemCode::InvalidToken,
+            "the access token is invalid or expired",
+        )
+    };
     let keys = req
         .app_data::<web::Data<JwtKeys>>()
         .ok_or_else(|| AppError::internal("JwtKeys missing from app data"))?;

@@ -22,6 +22,7 @@ use crate::http::extract::{AuthUser, Pagination};
 use crate::http::problem::Problem;
 use crate::messages::media::{DeleteMedia, GetMedia, ListMedia, Media, Upload};
 use crate::messages::page::Page;
+use crate::problem_code::ProblemCode;
 
 /// Uploads read at the same time, per process.
 const CONCURRENT_UPLOADS: usize = 32;
@@ -70,7 +71,7 @@ struct Form {
 
 fn malformed(e: impl std::fmt::Display) -> AppError {
     AppError::BadRequest {
-        code: "malformed_multipart",
+        code: ProblemCode::MalformedMultipart,
         detail: format!("the multipart body cannot be read: {e}"),
     }
 }
@@ -153,7 +154,7 @@ pub async fn upload(
         .clone()
         .try_acquire_owned()
         .map_err(|_| AppError::Unavailable {
-            code: "uploads_busy",
+            code: ProblemCode::UploadsBusy,
             detail: "too many uploads in progress; try again shortly".to_owned(),
             retry_after_secs: 1,
         })?;

@@ -9,6 +9,7 @@ use crate::http::{
     attendance, auth, dead_events, media, media_files, ops, problem, profiles, projects, search,
     users,
 };
+use crate::problem_code::ProblemCode;
 
 #[derive(OpenApi)]
 #[openapi(
@@ -42,7 +43,7 @@ use crate::http::{
         dead_events::list, dead_events::replay, dead_events::replay_matching, dead_events::discard,
     ),
     components(schemas(problem::Problem)),
-    modifiers(&BearerAuth, &ProblemResponses, &MethodAliases),
+    modifiers(&BearerAuth, &ProblemResponses, &MethodAliases, &ProblemCodes),
 )]
 pub struct ApiDoc;
 
@@ -60,6 +61,38 @@ impl utoipa::Modify for BearerAuth {
                     .build(),
             ),
         );
+    }
+}
+
+/// `Problem.code` lists the table of codes (`ProblemCode`), each with its status.
+struct ProblemCodes;
+
+impl utoipa::Modify for ProblemCodes {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::RefOr;
+        use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
+        let Some(components) = openapi.components.as_mut() else {
+            return;
+        };
+        let Some(RefOr::T(Schema::Object(problem))) = components.schemas.get_mut("Problem") else {
+            return;
+        };
+        let names: Vec<&str> = ProblemCode::ALL.iter().map(|c| c.as_str()).collect();
+        let table: Vec<String> = ProblemCode::ALL
+            .iter()
+            .map(|c| format!("`{}` {}", c.as_str(), c.status()))
+            .collect();
+        let code = ObjectBuilder::new()
+            .schema_type(Type::String)
+            .enum_values(Some(names))
+            .description(Some(format!(
+                "Stable machine-readable code, with the status it answers with: {}",
+                table.join(", ")
+            )))
+            .build();
+        problem
+            .properties
+            .insert("code".to_owned(), RefOr::T(Schema::Object(code)));
     }
 }
 

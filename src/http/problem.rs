@@ -9,6 +9,7 @@ use serde::Serialize;
 
 use crate::error::{AppError, FieldErrors};
 use crate::http::request_context::current_request_id;
+use crate::problem_code::ProblemCode;
 
 pub const PROBLEM_CONTENT_TYPE: &str = "application/problem+json";
 const TYPE_BASE: &str = "https://troupe.dev/errors/";
@@ -33,13 +34,14 @@ pub struct Problem {
 }
 
 impl Problem {
-    pub fn new(status: StatusCode, code: &str, detail: impl Into<String>) -> Self {
+    /// A problem with `code`'s status and title from the table.
+    pub fn new(code: ProblemCode, detail: impl Into<String>) -> Self {
         Problem {
             type_url: format!("{TYPE_BASE}{code}"),
-            title: status.canonical_reason().unwrap_or("Error").to_owned(),
-            status: status.as_u16(),
+            title: code.title().to_owned(),
+            status: code.status(),
             detail: detail.into(),
-            code: code.to_owned(),
+            code: code.as_str().to_owned(),
             errors: None,
             request_id: current_request_id(),
             extra: None,
@@ -61,41 +63,69 @@ impl Problem {
 /// A problem for a bare status (unknown route, wrong method, an actix-internal
 /// error): used where no richer error exists.
 pub fn for_status(status: StatusCode) -> HttpResponse {
+    use ProblemCode as C;
     let (code, detail) = match status {
-        StatusCode::NOT_FOUND => ("not_found", "no such resource"),
-        StatusCode::METHOD_NOT_ALLOWED => ("method_not_allowed", "method not allowed here"),
-        StatusCode::PAYLOAD_TOO_LARGE => ("payload_too_large", "the body is too large"),
-        StatusCode::UNSUPPORTED_MEDIA_TYPE => ("unsupported_media_type", "unsupported media type"),
-        StatusCode::UNAUTHORIZED => ("unauthorized", "authentication required"),
-        StatusCode::FORBIDDEN => ("forbidden", "not allowed"),
-        StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE => ("headers_too_large", "headers too large"),
-        s if s.is_server_error() => ("internal_error", "the server failed; quote the request id"),
-        _ => ("bad_request", "the request cannot be processed"),
+        StatusCode::NOT_FOUND => (C::NotFound, "no such resource"),
+        StatusCode::METHOD_NOT_ALLOWED => (C::MethodNotAllowed, "method not allowed here"),
+        StatusCode::PAYLOAD_TOO_LARGE => (C::PayloadTooLarge, "the body is too large"),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => (C::UnsupportedMediaType, "unsupported media type"),
+        StatusCode::UNAUTHORIZED => (C::Unauthorized, "authentication required"),
+        StatusCode::FORBIDDEN => (C::Forbidden, "not allowed"),
+        StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE => (C::HeadersTooLarge, "headers too large"),
+        s if s.is_server_error() => (C::InternalError, "the server failed; quote the request id"),
+        _ => (C::BadRequest, "the request cannot be processed"),
     };
-    Problem::new(status, code, detail).into_response(None)
+    Problem::new(code, detail).into_response(None)
 }
 
 impl AppError {
-    /// Status and stable code: the one table of SPEC §0.
-    fn status_and_code(&self) -> (StatusCode, &'static str) {
+    /// The stable code; its status and title come from the table (`ProblemCode`).
+    pub fn code(&self) -> ProblemCode {
         match self {
-            AppError::Validation { .. } => (StatusCode::BAD_REQUEST, "validation_failed"),
-            AppError::BadRequest { code, .. } => (StatusCode::BAD_REQUEST, code),
-            AppError::Unauthorized { code, .. } => (StatusCode::UNAUTHORIZED, code),
-            AppError::Forbidden { code, .. } => (StatusCode::FORBIDDEN, code),
-            AppError::NotFound { .. } => (StatusCode::NOT_FOUND, "not_found"),
-            AppError::Conflict { code, .. } => (StatusCode::CONFLICT, code),
-            AppError::PayloadTooLarge { .. } => {
-                (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large")
-            }
-            AppError::UnsupportedMediaType { .. } => {
-                (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type")
-            }
-            AppError::Unprocessable { code, .. } => (StatusCode::UNPROCESSABLE_ENTITY, code),
-            AppError::RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
-            AppError::Unavailable { code, .. } => (StatusCode::SERVICE_UNAVAILABLE, code),
-            AppError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal_error"),
+            AppError::Validation { .. } => ProblemCode::ValidationFailed,
+            AppError::NotFound { .. } => ProblemCode::NotFound,
+            AppError::PayloadTooLarge { .. } => ProblemCode::PayloadTooLarge,
+            AppError::UnsupportedMediaType { .. } => ProblemCode::UnsupportedMediaType,
+            AppError::RateLimited { .. } => ProblemCode::RateLimited,
+            AppError::Internal(_) => ProblemCode::InternalError,
+            AppError::BadRequest { code, .. }
+            | AppError::Unauthorized { code, .. }
+            | AppError::Forbidden { code, .. }
+            | AppError::Conflict { code, .. }
+            | AppError::Unprocessable { code, .. }
+            | AppError::Unavailable { code, .. } => *code,
         }
+    }
+
+    /// The status the variant stands for (its HTTP category, see `error.rs`).
+    fn category(&self) -> u16 {
+        match self {
+            AppError::Validation { .. } | AppError::BadRequest { .. } => 400,
+            AppError::Unauthorized { .. } => 401,
+            AppError::Forbidden { .. } => 403,
+            AppError::NotFound { .. } => 404,
+            AppError::Conflict { .. } => 409,
+            AppError::PayloadTooLarge { .. } => 413,
+            AppError::UnsupportedMediaType { .. } => 415,
+            AppError::Unprocessable { .. } => 422,
+            AppError::RateLimited { .. } => 429,
+            AppError::Unavailable { .. } => 503,
+            AppError::Internal(_) => 500,
+        }
+    }
+
+    fn status_and_code(&self) -> (StatusCode, ProblemCode) {
+        let code = self.code();
+        // A code given to a variant of another category is a bug the suite catches.
+        debug_assert_eq!(
+            self.category(),
+            code.status(),
+            "{code} used in a {} error",
+            self.category()
+        );
+        let status =
+            StatusCode::from_u16(code.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        (status, code)
     }
 }
 
@@ -107,7 +137,7 @@ impl ResponseError for AppError {
     fn error_response(&self) -> HttpResponse {
         let (status, code) = self.status_and_code();
         let mut retry_after = None;
-        let mut problem = Problem::new(status, code, self.to_string());
+        let mut problem = Problem::new(code, self.to_string());
         match self {
             AppError::Validation { errors, .. } => problem.errors = Some(errors.clone()),
             AppError::Conflict { errors, extra, .. } => {
@@ -149,11 +179,11 @@ pub fn json_error(err: JsonPayloadError, _: &HttpRequest) -> actix_web::Error {
             errors: FieldErrors::new(),
         },
         JsonPayloadError::Deserialize(e) => AppError::BadRequest {
-            code: "malformed_json",
+            code: ProblemCode::MalformedJson,
             detail: format!("the body is not valid JSON: {e}"),
         },
         other => AppError::BadRequest {
-            code: "malformed_json",
+            code: ProblemCode::MalformedJson,
             detail: format!("the body cannot be read: {other}"),
         },
     };
@@ -163,7 +193,7 @@ pub fn json_error(err: JsonPayloadError, _: &HttpRequest) -> actix_web::Error {
 /// `QueryConfig` error handler.
 pub fn query_error(err: QueryPayloadError, _: &HttpRequest) -> actix_web::Error {
     AppError::BadRequest {
-        code: "invalid_query",
+        code: ProblemCode::InvalidQuery,
         detail: format!("invalid query string: {err}"),
     }
     .into()
@@ -208,5 +238,57 @@ mod tests {
         }
         .error_response();
         assert_eq!(res.headers().get(header::RETRY_AFTER).unwrap(), "7");
+    }
+
+    /// An error of the category the table gives `code`.
+    fn of_category(code: ProblemCode) -> AppError {
+        let detail = "d".to_owned();
+        match code.status() {
+            400 => AppError::BadRequest { code, detail },
+            401 => AppError::Unauthorized { code, detail },
+            403 => AppError::Forbidden { code, detail },
+            409 => AppError::Conflict {
+                code,
+                detail,
+                errors: FieldErrors::new(),
+                extra: None,
+            },
+            422 => AppError::Unprocessable { code, detail },
+            503 => AppError::Unavailable {
+                code,
+                detail,
+                retry_after_secs: 1,
+            },
+            404 => AppError::NotFound { detail },
+            413 => AppError::PayloadTooLarge { detail },
+            415 => AppError::UnsupportedMediaType { detail },
+            429 => AppError::RateLimited {
+                retry_after_secs: 1,
+            },
+            _ => AppError::Internal(detail),
+        }
+    }
+
+    #[test]
+    fn every_code_answers_with_the_status_and_title_of_the_table() {
+        for code in ProblemCode::ALL {
+            // 405 and 431 come only from the framework's bare statuses.
+            let error = of_category(*code);
+            let rendered = if error.code() == *code {
+                error.error_response()
+            } else {
+                for_status(StatusCode::from_u16(code.status()).unwrap())
+            };
+            assert_eq!(rendered.status().as_u16(), code.status(), "{code}");
+            let body = actix_web::body::to_bytes(rendered.into_body());
+            let body = futures_util::FutureExt::now_or_never(body)
+                .and_then(Result::ok)
+                .unwrap_or_default();
+            let doc: serde_json::Value = serde_json::from_slice(&body).unwrap();
+            assert_eq!(doc["code"], code.as_str());
+            assert_eq!(doc["title"], code.title(), "{code}");
+            assert_eq!(doc["status"], code.status(), "{code}");
+            assert!(doc["type"].as_str().unwrap().ends_with(code.as_str()));
+        }
     }
 }

@@ -17,6 +17,7 @@ use crate::messages::patch::double_option;
 use crate::messages::users::{
     CreateUser, DeleteUser, GetUser, ListUsers, UpdateUser, UserPatch, UserView,
 };
+use crate::problem_code::ProblemCode;
 
 #[derive(Deserialize, utoipa::IntoParams)]
 pub struct UserQuery {
@@ -76,7 +77,7 @@ pub async fn create(
 ) -> AppResult<HttpResponse> {
     if !auth.caller.role.is_admin() {
         return Err(AppError::forbidden(
-            "admin_required",
+            ProblemCode::AdminRequired,
             "only an admin can create users",
         ));
     }

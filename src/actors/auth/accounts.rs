@@ -11,6 +11,7 @@ use crate::messages::page::Page;
 use crate::messages::users::{
     CreateUser, DeleteUser, GetUser, ListUsers, UpdateUser, UserPatch, UserView,
 };
+use crate::problem_code::ProblemCode;
 
 const TAKEN: &str = "has been taken";
 const QUERY_MAX_CHARS: usize = 100;
@@ -25,7 +26,7 @@ fn duplicate(username: bool, email: bool) -> AppError {
     }
     let detail = errors.values().cloned().collect::<Vec<_>>().join("; ");
     AppError::Conflict {
-        code: "duplicate",
+        code: ProblemCode::Duplicate,
         detail,
         errors,
         extra: None,
@@ -43,7 +44,7 @@ fn write_error(e: tokio_postgres::Error) -> AppError {
 
 fn last_superadmin() -> AppError {
     AppError::Conflict {
-        code: "last_superadmin",
+        code: ProblemCode::LastSuperadmin,
         detail: "the last superadmin cannot be deleted or demoted".to_owned(),
         errors: FieldErrors::new(),
         extra: None,
@@ -65,7 +66,7 @@ impl AuthContext {
                 Some(Role::User) => {}
                 Some(_) => {
                     return Err(AppError::forbidden(
-                        "role_requires_admin",
+                        ProblemCode::RoleRequiresAdmin,
                         "self-registration creates a user; only an admin can grant other roles",
                     ));
                 }
@@ -78,7 +79,7 @@ impl AuthContext {
     pub(super) async fn create_user(&self, msg: CreateUser) -> AppResult<User> {
         if !may_grant(msg.caller.as_ref(), msg.role) {
             return Err(AppError::forbidden(
-                "role_not_grantable",
+                ProblemCode::RoleNotGrantable,
                 format!("you cannot grant the role {}", msg.role.as_str()),
             ));
         }
@@ -185,7 +186,7 @@ impl AuthContext {
         let is_self = caller.id == id;
         if !is_self && !caller.role.is_admin() {
             return Err(AppError::forbidden(
-                "forbidden",
+                ProblemCode::Forbidden,
                 "you may only change your own account",
             ));
         }
@@ -210,7 +211,7 @@ impl AuthContext {
             .ok_or_else(|| AppError::not_found("user"))?;
         if !is_self && !may_manage(&caller, target.role) {
             return Err(AppError::forbidden(
-                "forbidden",
+                ProblemCode::Forbidden,
                 "you cannot change a user of your rank or above",
             ));
         }
@@ -218,7 +219,7 @@ impl AuthContext {
             Some(role) if role != target.role => {
                 if !may_grant(Some(&caller), role) {
                     return Err(AppError::forbidden(
-                        "role_not_grantable",
+                        ProblemCode::RoleNotGrantable,
                         format!("you cannot grant the role {}", role.as_str()),
                     ));
                 }
@@ -287,7 +288,7 @@ impl AuthContext {
         let DeleteUser { caller, id } = msg;
         if !caller.role.is_admin() {
             return Err(AppError::forbidden(
-                "forbidden",
+                ProblemCode::Forbidden,
                 "only an admin can delete users",
             ));
         }
@@ -299,7 +300,7 @@ impl AuthContext {
             .ok_or_else(|| AppError::not_found("user"))?;
         if caller.id != id && !may_manage(&caller, target.role) {
             return Err(AppError::forbidden(
-                "forbidden",
+                ProblemCode::Forbidden,
                 "you cannot delete a user of your rank or above",
             ));
         }

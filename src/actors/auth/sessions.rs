@@ -12,14 +12,18 @@ use crate::db::refresh_tokens::{self, Revoke, TokenState};
 use crate::db::users;
 use crate::error::{AppError, AppResult, FieldErrors};
 use crate::messages::auth::{GetMe, Login, Logout, LogoutAll, Refresh, Session, User};
+use crate::problem_code::ProblemCode;
 
 fn invalid_credentials() -> AppError {
-    AppError::unauthorized("invalid_credentials", "wrong username/email or password")
+    AppError::unauthorized(
+        ProblemCode::InvalidCredentials,
+        "wrong username/email or password",
+    )
 }
 
 fn invalid_refresh_token() -> AppError {
     AppError::unauthorized(
-        "invalid_refresh_token",
+        ProblemCode::InvalidRefreshToken,
         "the refresh token is unknown or revoked",
     )
 }
@@ -50,13 +54,14 @@ async fn refused_refresh(db: &deadpool_postgres::Client, hash: &[u8]) -> AppErro
                     refresh_tokens::revoke(db, Revoke::Family(family_id), "reuse").await?;
                 tracing::warn!(%family_id, revoked, "a rotated refresh token was reused; session revoked");
                 AppError::unauthorized(
-                    "refresh_token_reused",
+                    ProblemCode::RefreshTokenReused,
                     "this refresh token was already used; the session has been revoked",
                 )
             }
-            TokenState::Expired => {
-                AppError::unauthorized("refresh_token_expired", "the refresh token has expired")
-            }
+            TokenState::Expired => AppError::unauthorized(
+                ProblemCode::RefreshTokenExpired,
+                "the refresh token has expired",
+            ),
             TokenState::Revoked { .. } | TokenState::Unknown => invalid_refresh_token(),
         })
     };
@@ -160,7 +165,7 @@ impl AuthContext {
             && caller.id != owner
         {
             return Err(AppError::forbidden(
-                "not_your_token",
+                ProblemCode::NotYourToken,
                 "this refresh token belongs to another user",
             ));
         }
@@ -176,8 +181,8 @@ impl AuthContext {
 
     pub(super) async fn me(&self, msg: GetMe) -> AppResult<User> {
         let db = self.pool.get().await?;
-        users::find(&db, msg.caller.id)
-            .await?
-            .ok_or_else(|| AppError::unauthorized("account_gone", "this account no longer exists"))
+        users::find(&db, msg.caller.id).await?.ok_or_else(|| {
+            AppError::unauthorized(ProblemCode::AccountGone, "this account no longer exists")
+        })
     }
 }

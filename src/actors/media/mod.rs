@@ -22,6 +22,7 @@ use crate::messages::auth::Caller;
 use crate::messages::events::{DomainEvent, MediaDeleted, MediaUploaded, ProjectChanged};
 use crate::messages::media::{DeleteMedia, GetMedia, ListMedia, Media, ThumbnailStatus, Upload};
 use crate::messages::page::Page;
+use crate::problem_code::ProblemCode;
 use crate::storage::{ObjectKey, ObjectStore};
 
 use naming::{MediaUrls, display_name, extension, thumbnail_key, upload_key};
@@ -81,12 +82,12 @@ fn inspect(bytes: &[u8], name: &str, max_pixels: u64) -> AppResult<FileKind> {
     if kind.is_image() {
         let (width, height) =
             imaging::declared_dimensions(bytes, kind).map_err(|_| AppError::Unprocessable {
-                code: "undecodable_image",
+                code: ProblemCode::UndecodableImage,
                 detail: "the image's header cannot be read".to_owned(),
             })?;
         if u64::from(width) * u64::from(height) > max_pixels {
             return Err(AppError::Unprocessable {
-                code: "image_too_large",
+                code: ProblemCode::ImageTooLarge,
                 detail: format!(
                     "the image declares {width}×{height} pixels; at most {max_pixels} are accepted"
                 ),
@@ -101,7 +102,7 @@ fn check_project(caller: &Caller, owner: Option<Uuid>) -> AppResult<()> {
     match owner {
         None => Err(AppError::not_found("project")),
         Some(owner) if !may_change(caller, owner) => Err(AppError::forbidden(
-            "not_your_project",
+            ProblemCode::NotYourProject,
             "files can only be attached to your own projects",
         )),
         Some(_) => Ok(()),
@@ -221,7 +222,7 @@ impl Handler<DeleteMedia> for MediaActor {
                 .ok_or_else(|| AppError::not_found("file"))?;
             if !may_change(&msg.caller, row.user_id) {
                 return Err(AppError::forbidden(
-                    "not_your_file",
+                    ProblemCode::NotYourFile,
                     "only the owner or an admin may delete this file",
                 ));
             }

@@ -15,6 +15,7 @@ use lapin::{Connection, ConnectionProperties};
 use crate::db::outbox::OutboxRow;
 use crate::error::{AppError, AppResult};
 use crate::events::bus::Bus;
+use crate::problem_code::ProblemCode;
 use publisher::{AmqpPublisher, PublishBatch};
 
 /// The connection reported an error: it is gone.
@@ -74,7 +75,7 @@ impl Bus for AmqpBus {
             .send(PublishBatch(messages))
             .await?
             .map_err(|e| AppError::Unavailable {
-                code: "event_bus_unavailable",
+                code: ProblemCode::EventBusUnavailable,
                 detail: e,
                 retry_after_secs: 2,
             })
