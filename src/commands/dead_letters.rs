@@ -140,6 +140,6 @@ async fn apply(
         done
     };
     bar.finish_and_clear();
-    println!("{} {done} dead letter(s)", action.verb());
-    Ok(())
+    writeln!(std::io::stdout(), "{} {done} dead letter(s)", action.verb())
+        .map_err(|e| e.to_string())
 }

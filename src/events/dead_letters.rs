@@ -48,12 +48,31 @@ pub async fn replay(pool: &DbPool, id: i64) -> AppResult<DeadEvent> {
 pub async fn replay_matching(
     pool: &DbPool,
     filter: &DeadFilter,
+    progress: impl FnMut(u64),
+) -> AppResult<u64> {
+    in_chunks(pool, filter, progress, Chunk::Replay).await
+}
+
+#[derive(Clone, Copy)]
+enum Chunk {
+    Replay,
+    Discard,
+}
+
+/// Applies `chunk` to the filter's matches until none is left.
+async fn in_chunks(
+    pool: &DbPool,
+    filter: &DeadFilter,
     mut progress: impl FnMut(u64),
+    chunk: Chunk,
 ) -> AppResult<u64> {
     let mut moved = 0;
     loop {
         let db = pool.get().await?;
-        let n = dead_events::replay_batch(&db, filter, CHUNK).await?;
+        let n = match chunk {
+            Chunk::Replay => dead_events::replay_batch(&db, filter, CHUNK).await?,
+            Chunk::Discard => dead_events::discard_batch(&db, filter, CHUNK).await?,
+        };
         if n == 0 {
             return Ok(moved);
         }
@@ -75,16 +94,7 @@ pub async fn discard(pool: &DbPool, id: i64) -> AppResult<()> {
 pub async fn discard_matching(
     pool: &DbPool,
     filter: &DeadFilter,
-    mut progress: impl FnMut(u64),
+    progress: impl FnMut(u64),
 ) -> AppResult<u64> {
-    let mut gone = 0;
-    loop {
-        let db = pool.get().await?;
-        let n = dead_events::discard_batch(&db, filter, CHUNK).await?;
-        if n == 0 {
-            return Ok(gone);
-        }
-        gone += n;
-        progress(gone);
-    }
+    in_chunks(pool, filter, progress, Chunk::Discard).await
 }

@@ -128,9 +128,7 @@ impl Supervised for AmqpConsumer {
     /// so the broker gives them to the next consumer.
     fn restarting(&mut self, _: &mut Context<Self>) {
         if let Some((connection, _)) = self.link.take() {
-            actix::spawn(async move {
-                let _ = connection.close(200, "restarting".into()).await;
-            });
+            super::close_in_background(connection);
         }
         self.restarts.record();
     }

@@ -34,6 +34,13 @@ pub fn connection_errors(
     })
 }
 
+/// Closes a link the actor is giving up (it may be dead already: errors are moot).
+pub fn close_in_background(connection: Connection) {
+    actix::spawn(async move {
+        let _ = connection.close(200, "restarting".into()).await;
+    });
+}
+
 /// How long connecting and declaring the topology may take.
 const CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
 

@@ -97,9 +97,7 @@ impl Supervised for AmqpPublisher {
     /// relay gets an error at once and keeps its rows); the link is closed.
     fn restarting(&mut self, _: &mut Context<Self>) {
         if let Some((connection, _)) = self.link.take() {
-            actix::spawn(async move {
-                let _ = connection.close(200, "restarting".into()).await;
-            });
+            super::close_in_background(connection);
         }
         self.restarts.record();
     }
