@@ -108,7 +108,7 @@ impl Claims {
 /// `JWT_SECRET`, or a secret generated once and kept in `DATA_DIR/jwt_secret`
 /// (mode 0600) so that restarts and processes sharing `DATA_DIR` agree.
 pub fn load_secret(config: &Config) -> std::io::Result<Vec<u8>> {
-    if let Some(secret) = &config.jwt_secret {
+    if let Some(secret) = &config.auth.jwt_secret {
         return Ok(secret.expose().as_bytes().to_vec());
     }
     std::fs::create_dir_all(&config.data_dir)?;

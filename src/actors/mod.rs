@@ -14,6 +14,7 @@ pub mod media;
 pub mod portfolio;
 pub mod profile;
 pub mod search;
+pub mod tags;
 
 use std::sync::Arc;
 

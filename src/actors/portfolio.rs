@@ -8,6 +8,7 @@ use uuid::Uuid;
 use crate::actors::auth::rules::Checks;
 use crate::actors::forward::Forwarder;
 use crate::actors::links::url_rule;
+use crate::actors::tags;
 use crate::db::{DbPool, outbox, projects};
 use crate::error::{AppError, AppResult};
 use crate::messages::auth::Caller;
@@ -21,8 +22,6 @@ use crate::problem_code::ProblemCode;
 
 const TITLE_MAX: usize = 200;
 const DESCRIPTION_MAX: usize = 5000;
-const TAGS_MAX: usize = 20;
-const TAG_MAX: usize = 50;
 /// Projects re-emitted per transaction by a reindex.
 const REINDEX_BATCH: i64 = 500;
 
@@ -97,7 +96,7 @@ impl Fields {
             );
         }
         if let Some(tags) = patch.tags {
-            match normalise_tags(tags.unwrap_or_default()) {
+            match tags::normalise(tags.unwrap_or_default()) {
                 Ok(tags) => self.tags = tags,
                 Err(e) => checks.note("tags", Err(e)),
             }
@@ -119,24 +118,6 @@ impl Fields {
         checks.finish()?;
         Ok(self)
     }
-}
-
-/// Trimmed, lower-case, duplicates dropped, order kept.
-fn normalise_tags(raw: Vec<String>) -> Result<Vec<String>, String> {
-    let mut tags: Vec<String> = Vec::new();
-    for tag in raw {
-        let tag = tag.trim().to_lowercase();
-        if !(1..=TAG_MAX).contains(&tag.chars().count()) {
-            return Err(format!("each tag must be 1 to {TAG_MAX} characters"));
-        }
-        if !tags.contains(&tag) {
-            tags.push(tag);
-        }
-    }
-    if tags.len() > TAGS_MAX {
-        return Err(format!("at most {TAGS_MAX} tags"));
-    }
-    Ok(tags)
 }
 
 fn may_edit(caller: Option<&Caller>, owner: Uuid) -> bool {

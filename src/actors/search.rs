@@ -7,12 +7,14 @@ use std::time::Instant;
 use actix::{Actor, Context, Handler, ResponseFuture, Supervised};
 
 use crate::actors::forward::Forwarder;
-use crate::problem_code::ProblemCode;
-
+use crate::actors::tags;
 use crate::error::{AppError, AppResult};
 use crate::messages::search::{SearchPage, SearchProjects, Suggest, Suggestion};
 use crate::metrics;
+use crate::problem_code::ProblemCode;
 use crate::search::{SearchError, SearchIndex, SearchRequest};
+
+const QUERY_MAX: usize = 200;
 
 pub struct SearchActor {
     index: Arc<dyn SearchIndex>,
@@ -37,6 +39,34 @@ impl Forwarder for SearchActor {
     }
 }
 
+/// A query or prefix is at most `QUERY_MAX` characters.
+fn check_length(query: &str) -> AppResult<()> {
+    if query.chars().count() > QUERY_MAX {
+        return Err(AppError::invalid_field(
+            "query",
+            format!("must be at most {QUERY_MAX} characters"),
+        ));
+    }
+    Ok(())
+}
+
+/// The search's words (blank is no query) and tag filter, checked.
+fn checked_request(msg: SearchProjects) -> AppResult<SearchRequest> {
+    let query = msg
+        .query
+        .map(|q| q.trim().to_owned())
+        .filter(|q| !q.is_empty());
+    if let Some(q) = &query {
+        check_length(q)?;
+    }
+    let tags = tags::normalise(msg.tags).map_err(|e| AppError::invalid_field("tags", e))?;
+    Ok(SearchRequest {
+        query,
+        tags,
+        page: msg.page,
+    })
+}
+
 fn unavailable(e: SearchError) -> AppError {
     tracing::warn!(error = %e, "search failed");
     AppError::Unavailable {
@@ -50,13 +80,11 @@ impl Handler<SearchProjects> for SearchActor {
     type Result = ResponseFuture<AppResult<SearchPage>>;
 
     fn handle(&mut self, msg: SearchProjects, _: &mut Context<Self>) -> Self::Result {
+        let page = msg.page;
+        let request = checked_request(msg);
         self.answer(async move |index| {
+            let request = request?;
             let started = Instant::now();
-            let request = SearchRequest {
-                query: msg.query,
-                tags: msg.tags,
-                page: msg.page,
-            };
             let results = index.search(request).await.map_err(unavailable)?;
             metrics::SEARCH_LATENCY
                 .with_label_values(&["search"])
@@ -64,9 +92,9 @@ impl Handler<SearchProjects> for SearchActor {
             Ok(SearchPage {
                 results: results.hits,
                 total: results.total,
-                page: msg.page.page,
-                size: msg.page.size,
-                pages: results.total.div_ceil(u64::from(msg.page.size)),
+                page: page.page,
+                size: page.size,
+                pages: results.total.div_ceil(u64::from(page.size)),
             })
         })
     }
@@ -76,9 +104,12 @@ impl Handler<Suggest> for SearchActor {
     type Result = ResponseFuture<AppResult<Vec<Suggestion>>>;
 
     fn handle(&mut self, msg: Suggest, _: &mut Context<Self>) -> Self::Result {
+        let checked = check_length(&msg.prefix);
         self.answer(async move |index| {
+            checked?;
+            let prefix = msg.prefix;
             let started = Instant::now();
-            let suggestions = index.suggest(msg.prefix).await.map_err(unavailable)?;
+            let suggestions = index.suggest(prefix).await.map_err(unavailable)?;
             metrics::SEARCH_LATENCY
                 .with_label_values(&["suggest"])
                 .observe(started.elapsed().as_secs_f64());

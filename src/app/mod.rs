@@ -52,11 +52,11 @@ impl Application {
     pub async fn build_with(config: Config, routes: Vec<Route>) -> Result<Self, StartupError> {
         let pool = db::connect(&config).await?;
         let actors = Actors::start(&config, pool.clone(), routes).map_err(StartupError::Setup)?;
-        if let Some(admin) = &config.bootstrap_admin {
+        if let Some(admin) = &config.auth.bootstrap_admin {
             bootstrap_admin(&actors, admin).await?;
         }
 
-        let addr = format!("{}:{}", config.host, config.port);
+        let addr = format!("{}:{}", config.server.host, config.server.port);
         let bind_error = |source| StartupError::Bind {
             addr: addr.clone(),
             source,
@@ -64,11 +64,11 @@ impl Application {
         let listener = TcpListener::bind(&addr).map_err(bind_error)?;
         let port = listener.local_addr().map_err(bind_error)?.port();
 
-        let role = config.role;
+        let role = config.server.role;
         let shared = web::Data::new(actors.clone());
         let keys = web::Data::from(actors.keys.clone());
-        let uploads = web::Data::new(UploadLimits::new(config.max_upload_bytes));
-        let cors_origins = config.cors_allowed_origins.clone();
+        let uploads = web::Data::new(UploadLimits::new(config.media.max_upload_bytes));
+        let cors_origins = config.server.cors_allowed_origins.clone();
         let cors_enabled = cors::enabled(&cors_origins);
         let server = HttpServer::new(move || {
             let worker_actors = web::Data::new(shared.start_worker_actors());

@@ -38,20 +38,20 @@ impl Actors {
     /// event routes beyond the routing table's (a test's own queues).
     pub fn start(config: &Config, pool: DbPool, extra_routes: Vec<Route>) -> std::io::Result<Self> {
         let secret = jwt::load_secret(config)?;
-        let keys = Arc::new(JwtKeys::new(&secret, config.access_token_ttl_secs));
+        let keys = Arc::new(JwtKeys::new(&secret, config.auth.access_token_ttl_secs));
         let auth = Arc::new(AuthContext {
             pool: pool.clone(),
             keys: keys.clone(),
-            hasher: HasherPool::start(config.bcrypt_cost, config.hasher_threads),
-            throttle: LoginThrottle::new(config.login_rate_limit),
-            refresh_ttl: Duration::from_secs(config.refresh_token_ttl_secs),
+            hasher: HasherPool::start(config.auth.bcrypt_cost, config.auth.hasher_threads),
+            throttle: LoginThrottle::new(config.auth.login_rate_limit),
+            refresh_ttl: Duration::from_secs(config.auth.refresh_token_ttl_secs),
         });
         let search_index = open_search_index(config)?;
         let store = open_store(config)?;
         let urls = MediaUrls {
-            base: config.public_base_url.clone(),
+            base: config.server.public_base_url.clone(),
         };
-        let backbone = if config.role.runs_workers() {
+        let backbone = if config.server.role.runs_workers() {
             let consumers = start_consumers(config, &pool, &store, &search_index, &urls);
             let routes = routing::routes(&consumers, extra_routes);
             Some(Arc::new(crate::events::start(
@@ -76,7 +76,7 @@ impl Actors {
             pool: auth.pool.clone(),
             store: store.clone(),
             urls,
-            max_image_pixels: config.max_image_pixels,
+            max_image_pixels: config.media.max_image_pixels,
         });
         Ok(Actors {
             backbone,
@@ -118,15 +118,15 @@ fn start_consumers(
     let (indexer_pool, indexer_index) = (pool.clone(), index.clone());
     let indexer = Supervisor::start(move |_| IndexerActor::new(indexer_pool, indexer_index));
     let spec = ThumbnailSpec {
-        size: config.thumbnail_size,
-        quality: config.thumbnail_quality,
-        max_pixels: config.max_image_pixels,
+        size: config.media.thumbnail_size,
+        quality: config.media.thumbnail_quality,
+        max_pixels: config.media.max_image_pixels,
     };
     let portfolio_pool = pool.clone();
     let jobs = Arc::new(MediaJobs {
         pool: pool.clone(),
         store: store.clone(),
-        thumbnailer: ThumbnailerPool::start(config.thumbnail_threads, spec),
+        thumbnailer: ThumbnailerPool::start(config.media.thumbnail_threads, spec),
         portfolio: Supervisor::start(move |_| PortfolioActor::new(portfolio_pool)),
         urls: urls.clone(),
     });
@@ -140,15 +140,15 @@ fn start_consumers(
 /// The search backend: the embedded index under `DATA_DIR/search` (writable where
 /// the indexer runs), or Elasticsearch.
 fn open_search_index(config: &Config) -> std::io::Result<Arc<dyn SearchIndex>> {
-    match config.search_backend {
+    match config.search.backend {
         SearchBackend::Embedded => {
             let dir = config.data_dir.join("search");
-            let index = EmbeddedIndex::open(&dir, config.role.runs_workers())
+            let index = EmbeddedIndex::open(&dir, config.server.role.runs_workers())
                 .map_err(std::io::Error::other)?;
             Ok(Arc::new(Embedded(index)))
         }
         SearchBackend::Elasticsearch => {
-            let index = ElasticIndex::new(&config.elasticsearch_url, &config.search_index)
+            let index = ElasticIndex::new(&config.search.elasticsearch_url, &config.search.index)
                 .map_err(std::io::Error::other)?;
             Ok(Arc::new(index))
         }

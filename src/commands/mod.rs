@@ -36,10 +36,10 @@ pub async fn create_user(
     let secret = jwt::load_secret(config).map_err(|e| e.to_string())?;
     let ctx = AuthContext {
         pool,
-        keys: std::sync::Arc::new(JwtKeys::new(&secret, config.access_token_ttl_secs)),
-        hasher: HasherPool::start(config.bcrypt_cost, 1),
+        keys: std::sync::Arc::new(JwtKeys::new(&secret, config.auth.access_token_ttl_secs)),
+        hasher: HasherPool::start(config.auth.bcrypt_cost, 1),
         throttle: LoginThrottle::new(0),
-        refresh_ttl: Duration::from_secs(config.refresh_token_ttl_secs),
+        refresh_ttl: Duration::from_secs(config.auth.refresh_token_ttl_secs),
     };
     let account = NewAccount {
         username,
@@ -83,7 +83,7 @@ pub async fn reindex(config: &Config) -> Result<(), String> {
         .progress_chars("=> "),
     );
     let text = |e: crate::search::SearchError| e.to_string();
-    let target = match config.search_backend {
+    let target = match config.search.backend {
         SearchBackend::Embedded => {
             let dir = config.data_dir.join("search");
             let index = EmbeddedIndex::open(&dir, true).map_err(|e| {
@@ -99,8 +99,8 @@ pub async fn reindex(config: &Config) -> Result<(), String> {
             dir.display().to_string()
         }
         SearchBackend::Elasticsearch => {
-            let index =
-                ElasticIndex::new(&config.elasticsearch_url, &config.search_index).map_err(text)?;
+            let index = ElasticIndex::new(&config.search.elasticsearch_url, &config.search.index)
+                .map_err(text)?;
             let rebuild = index.begin_rebuild().await.map_err(text)?;
             let mut after = uuid::Uuid::nil();
             while let Some(docs) = next_batch(&db, &mut after).await? {
@@ -109,7 +109,7 @@ pub async fn reindex(config: &Config) -> Result<(), String> {
                 bar.inc(n);
             }
             index.finish_rebuild(rebuild).await.map_err(text)?;
-            format!("the Elasticsearch alias {}", config.search_index)
+            format!("the Elasticsearch alias {}", config.search.index)
         }
     };
     bar.finish();

@@ -32,19 +32,19 @@ pub struct DbSetupError(String);
 /// Makes sure the database exists and is migrated, then returns a pool. Waits (with
 /// backoff, logging each attempt) while PostgreSQL is unreachable.
 pub async fn connect(config: &Config) -> Result<Pool, DbSetupError> {
-    let pg = parse(&config.database_url)?;
+    let pg = parse(&config.database.url)?;
     prepare(&pg).await?;
-    build_pool(pg, config.db_pool_size)
+    build_pool(pg, config.database.pool_size)
 }
 
 /// `troupe migrate`: create and migrate the database, nothing else.
 pub async fn migrate_only(config: &Config) -> Result<(), DbSetupError> {
-    prepare(&parse(&config.database_url)?).await
+    prepare(&parse(&config.database.url)?).await
 }
 
 /// The connection settings of `DATABASE_URL`, for sessions outside the pool (LISTEN).
 pub fn session_config(config: &Config) -> Result<tokio_postgres::Config, DbSetupError> {
-    parse(&config.database_url)
+    parse(&config.database.url)
 }
 
 fn parse(url: &str) -> Result<tokio_postgres::Config, DbSetupError> {

@@ -4,7 +4,7 @@ use deadpool_postgres::GenericClient;
 use uuid::Uuid;
 
 use crate::messages::projects::Project;
-use crate::search::SearchDoc;
+use crate::messages::search::SearchDoc;
 
 const COLUMNS: &str = "p.id, p.user_id, u.username, COALESCE(pr.name, u.username), p.title, p.description,
                        p.tags, p.link, p.thumbnail_url, p.index_version, p.created_at, p.updated_at";

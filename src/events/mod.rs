@@ -47,17 +47,17 @@ pub struct Backbone {
 /// dead-letter recorder per declared queue.
 pub fn start(config: &Config, pool: DbPool, routes: Vec<Route>) -> std::io::Result<Backbone> {
     let session = db::session_config(config).map_err(std::io::Error::other)?;
-    let policy = RetryPolicy::event_retries(config.max_retries);
+    let policy = RetryPolicy::event_retries(config.events.max_retries);
     let mut consumers = Vec::new();
     let mut dispatcher = None;
-    let (bus, publisher): (Arc<dyn Bus>, _) = match config.event_bus {
+    let (bus, publisher): (Arc<dyn Bus>, _) = match config.events.bus {
         EventBusKind::Memory => {
             let routes = Arc::new(routes);
             let (p, s, r, max) = (
                 pool.clone(),
                 session.clone(),
                 routes.clone(),
-                config.max_retries,
+                config.events.max_retries,
             );
             let addr = Supervisor::start(move |_| EventDispatcher::new(p, s, r, max));
             dispatcher = Some(addr.clone());
@@ -69,7 +69,7 @@ pub fn start(config: &Config, pool: DbPool, routes: Vec<Route>) -> std::io::Resu
         }
         EventBusKind::RabbitMq => {
             let queues = declared_queues(&routes);
-            let url = config.rabbitmq_url.clone();
+            let url = config.events.rabbitmq_url.clone();
             let (u, q, p) = (url.clone(), queues.clone(), policy.clone());
             let publisher = Supervisor::start(move |_| AmqpPublisher::new(u, q, p));
             let recorders = queues.iter().map(|(queue, _)| Sink::DeadLetters {

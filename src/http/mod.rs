@@ -11,6 +11,7 @@ pub mod media;
 pub mod media_files;
 pub mod openapi;
 pub mod ops;
+pub mod patch;
 pub mod problem;
 pub mod profiles;
 pub mod projects;

@@ -11,8 +11,8 @@ use crate::actors::WorkerActors;
 use crate::error::AppResult;
 use crate::http::extract::AuthUser;
 use crate::http::json_object::JsonObject;
+use crate::http::patch::double_option;
 use crate::http::problem::Problem;
-use crate::messages::patch::double_option;
 use crate::messages::profiles::{
     GetOwnProfile, GetPublicProfile, Profile, ProfilePatch, UpdateProfile,
 };

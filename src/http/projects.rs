@@ -9,9 +9,9 @@ use crate::actors::WorkerActors;
 use crate::error::{AppError, AppResult};
 use crate::http::extract::{AuthUser, Pagination};
 use crate::http::json_object::JsonObject;
+use crate::http::patch::double_option;
 use crate::http::problem::Problem;
 use crate::messages::page::Page;
-use crate::messages::patch::double_option;
 use crate::messages::projects::{
     CreateProject, DeleteProject, GetProject, ListProjects, Project, ProjectFields,
     ReindexProjects, SetThumbnail, UpdateProject,

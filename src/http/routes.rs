@@ -3,7 +3,7 @@
 
 use actix_web::web::{self, ServiceConfig, delete, get, patch, post, put, resource};
 
-use crate::config::Role;
+use crate::config::ProcessRole;
 use crate::http::{
     attendance, auth, dead_events, media, media_files, openapi, ops, problem, profiles, projects,
     search, users,
@@ -25,7 +25,7 @@ pub fn extractors(cfg: &mut ServiceConfig) {
 
 /// Routes for this process's role. A worker serves only the operations routes so
 /// that orchestrators can probe it.
-pub fn for_role(role: Role) -> impl Fn(&mut ServiceConfig) + Clone {
+pub fn for_role(role: ProcessRole) -> impl Fn(&mut ServiceConfig) + Clone {
     move |cfg: &mut ServiceConfig| {
         operations(cfg);
         if role.serves_api() {

@@ -5,13 +5,10 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::actors::WorkerActors;
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::http::extract::Pagination;
 use crate::http::problem::Problem;
 use crate::messages::search::{SearchPage, SearchProjects, Suggest, Suggestion};
-
-const QUERY_MAX: usize = 200;
-const TAGS_MAX: usize = 20;
 
 #[derive(Deserialize, utoipa::IntoParams)]
 pub struct SearchQuery {
@@ -32,34 +29,19 @@ pub async fn search(
     q: web::Query<SearchQuery>,
 ) -> AppResult<HttpResponse> {
     let SearchQuery { query, tags } = q.into_inner();
-    let query = query.map(|q| q.trim().to_owned()).filter(|q| !q.is_empty());
-    if query
-        .as_ref()
-        .is_some_and(|q| q.chars().count() > QUERY_MAX)
-    {
-        return Err(AppError::invalid_field(
-            "query",
-            format!("must be at most {QUERY_MAX} characters"),
-        ));
-    }
-    let mut wanted: Vec<String> = Vec::new();
-    for tag in tags.as_deref().unwrap_or("").split(',') {
-        let tag = tag.trim().to_lowercase();
-        if !tag.is_empty() && !wanted.contains(&tag) {
-            wanted.push(tag);
-        }
-    }
-    if wanted.len() > TAGS_MAX {
-        return Err(AppError::invalid_field(
-            "tags",
-            format!("at most {TAGS_MAX} tags"),
-        ));
-    }
+    // `tags` is comma-separated; empty pieces ("a,,b", a trailing comma) are no tag.
+    let tags = tags
+        .as_deref()
+        .unwrap_or("")
+        .split(',')
+        .filter(|t| !t.trim().is_empty())
+        .map(str::to_owned)
+        .collect();
     let results = actors
         .search
         .send(SearchProjects {
             query,
-            tags: wanted,
+            tags,
             page: page.0,
         })
         .await??;
@@ -85,12 +67,6 @@ pub async fn suggest(
     q: web::Query<SuggestQuery>,
 ) -> AppResult<HttpResponse> {
     let prefix = q.into_inner().query.unwrap_or_default();
-    if prefix.chars().count() > QUERY_MAX {
-        return Err(AppError::invalid_field(
-            "query",
-            format!("must be at most {QUERY_MAX} characters"),
-        ));
-    }
     let suggestions = actors.search.send(Suggest { prefix }).await??;
     Ok(HttpResponse::Ok().json(Suggestions { suggestions }))
 }

@@ -6,18 +6,17 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::actors::WorkerActors;
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::http::auth::RegisterBody;
 use crate::http::extract::{AuthUser, Pagination};
 use crate::http::json_object::JsonObject;
+use crate::http::patch::double_option;
 use crate::http::problem::Problem;
 use crate::messages::auth::{Role, User};
 use crate::messages::page::Page;
-use crate::messages::patch::double_option;
 use crate::messages::users::{
     CreateUser, DeleteUser, GetUser, ListUsers, UpdateUser, UserPatch, UserView,
 };
-use crate::problem_code::ProblemCode;
 
 #[derive(Deserialize, utoipa::IntoParams)]
 pub struct UserQuery {
@@ -75,25 +74,13 @@ pub async fn create(
     auth: AuthUser,
     body: JsonObject<CreateUserBody>,
 ) -> AppResult<HttpResponse> {
-    if !auth.caller.role.is_admin() {
-        return Err(AppError::forbidden(
-            ProblemCode::AdminRequired,
-            "only an admin can create users",
-        ));
-    }
-    let (account, role) = body.into_inner().account.into_account();
-    let role = match role.as_deref() {
-        None => Role::User,
-        Some(r) => {
-            Role::parse(r).ok_or_else(|| AppError::invalid_field("role", "is not a known role"))?
-        }
-    };
+    let (account, requested_role) = body.into_inner().account.into_account();
     let user = actors
         .auth
         .send(CreateUser {
-            caller: Some(auth.caller),
+            caller: auth.caller,
             account,
-            role,
+            requested_role,
         })
         .await??;
     Ok(HttpResponse::Created().json(user))

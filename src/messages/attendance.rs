@@ -36,6 +36,7 @@ pub struct CheckIn {
 #[derive(Debug, Message)]
 #[rtype(result = "AppResult<Attendance>")]
 pub struct ListAttendance {
+    pub caller: Caller,
     pub event_id: String,
     pub page: PageRequest,
 }

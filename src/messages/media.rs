@@ -97,10 +97,30 @@ pub struct DeleteMedia {
 #[rtype(result = "AppResult<MediaFile>")]
 pub struct OpenMediaFile {
     pub path: String,
-    pub if_none_match: Option<String>,
+    /// The versions the client already holds: if the file is one of them, it is not read.
+    pub held: Option<HeldVersions>,
 }
 
-/// What serving a stored file answers.
+/// Versions of a file a client holds, by the store's entity tag (unquoted).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HeldVersions {
+    /// Whatever the current version is.
+    Any,
+    Tags(Vec<String>),
+}
+
+impl HeldVersions {
+    pub fn includes(&self, etag: &str) -> bool {
+        match self {
+            HeldVersions::Any => true,
+            HeldVersions::Tags(tags) => tags.iter().any(|t| t == etag),
+        }
+    }
+}
+
+/// What opening a stored file answers: the client's version is current, or the
+/// file's bytes as a stream (read from the store as they are sent). `etag` is the
+/// store's entity tag, unquoted.
 pub enum MediaFile {
     NotModified {
         etag: String,

@@ -9,7 +9,6 @@ pub mod events;
 pub mod media;
 pub mod ops;
 pub mod page;
-pub mod patch;
 pub mod profiles;
 pub mod projects;
 pub mod search;

@@ -57,3 +57,20 @@ pub struct SearchProjects {
 pub struct Suggest {
     pub prefix: String,
 }
+
+/// What the index holds of a project (re-read from PostgreSQL for every change).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SearchDoc {
+    pub project_id: Uuid,
+    pub user_id: Uuid,
+    pub title: String,
+    pub description: Option<String>,
+    pub tags: Vec<String>,
+    /// The owner's profile name if set, else the username.
+    pub display_name: String,
+    pub thumbnail_url: Option<String>,
+    /// From the `project_index_version` sequence: a lower one never replaces a higher.
+    pub index_version: i64,
+    pub created_at: OffsetDateTime,
+    pub updated_at: OffsetDateTime,
+}

@@ -59,13 +59,13 @@ pub struct GetUser {
     pub id: Uuid,
 }
 
-/// An admin creates a user (`caller: None`: the local operator — CLI or bootstrap).
+/// An admin creates a user with the role they ask for (`None`: user).
 #[derive(Debug, Message)]
 #[rtype(result = "AppResult<User>")]
 pub struct CreateUser {
-    pub caller: Option<Caller>,
+    pub caller: Caller,
     pub account: NewAccount,
-    pub role: Role,
+    pub requested_role: Option<String>,
 }
 
 /// The fields a PATCH may carry; `Some(None)` clears an optional field.

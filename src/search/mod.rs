@@ -5,28 +5,11 @@ pub mod elastic;
 pub mod embedded;
 mod embedded_query;
 
-use time::OffsetDateTime;
 use uuid::Uuid;
 
 use crate::messages::page::PageRequest;
+pub use crate::messages::search::SearchDoc;
 use crate::messages::search::{SearchHit, Suggestion};
-
-/// What the index holds of a project (re-read from PostgreSQL for every change).
-#[derive(Debug, Clone, PartialEq)]
-pub struct SearchDoc {
-    pub project_id: Uuid,
-    pub user_id: Uuid,
-    pub title: String,
-    pub description: Option<String>,
-    pub tags: Vec<String>,
-    /// The owner's profile name if set, else the username.
-    pub display_name: String,
-    pub thumbnail_url: Option<String>,
-    /// From the `project_index_version` sequence: a lower one never replaces a higher.
-    pub index_version: i64,
-    pub created_at: OffsetDateTime,
-    pub updated_at: OffsetDateTime,
-}
 
 /// One commit's worth of changes.
 #[derive(Debug, Default)]

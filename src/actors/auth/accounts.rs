@@ -61,29 +61,40 @@ fn view_for(caller: &Caller, user: User) -> UserView {
 
 impl AuthContext {
     pub(super) async fn register(&self, msg: Register) -> AppResult<User> {
-        if let Some(requested) = msg.requested_role.as_deref() {
-            match Role::parse(requested) {
-                Some(Role::User) => {}
-                Some(_) => {
-                    return Err(AppError::forbidden(
-                        ProblemCode::RoleRequiresAdmin,
-                        "self-registration creates a user; only an admin can grant other roles",
-                    ));
-                }
-                None => return Err(AppError::invalid_field("role", "is not a known role")),
-            }
+        if rules::requested_role(msg.requested_role.as_deref())?.is_some_and(|r| r != Role::User) {
+            return Err(AppError::forbidden(
+                ProblemCode::RoleRequiresAdmin,
+                "self-registration creates a user; only an admin can grant other roles",
+            ));
         }
         self.insert_account(msg.account, Role::User).await
     }
 
     pub(super) async fn create_user(&self, msg: CreateUser) -> AppResult<User> {
-        if !may_grant(msg.caller.as_ref(), msg.role) {
+        if !msg.caller.role.is_admin() {
             return Err(AppError::forbidden(
-                ProblemCode::RoleNotGrantable,
-                format!("you cannot grant the role {}", msg.role.as_str()),
+                ProblemCode::AdminRequired,
+                "only an admin can create users",
             ));
         }
-        self.insert_account(msg.account, msg.role).await
+        let role = rules::requested_role(msg.requested_role.as_deref())?.unwrap_or(Role::User);
+        self.grant(Some(&msg.caller), msg.account, role).await
+    }
+
+    /// Creates the account if `caller` may grant `role` (`None`: the local operator).
+    async fn grant(
+        &self,
+        caller: Option<&Caller>,
+        account: NewAccount,
+        role: Role,
+    ) -> AppResult<User> {
+        if !may_grant(caller, role) {
+            return Err(AppError::forbidden(
+                ProblemCode::RoleNotGrantable,
+                format!("you cannot grant the role {}", role.as_str()),
+            ));
+        }
+        self.insert_account(account, role).await
     }
 
     async fn insert_account(&self, account: NewAccount, role: Role) -> AppResult<User> {
@@ -138,12 +149,7 @@ impl AuthContext {
 
     /// `troupe user create`: the local operator may grant any role.
     pub async fn create_by_operator(&self, account: NewAccount, role: Role) -> AppResult<User> {
-        self.create_user(CreateUser {
-            caller: None,
-            account,
-            role,
-        })
-        .await
+        self.grant(None, account, role).await
     }
 
     pub(super) async fn list_users(&self, msg: ListUsers) -> AppResult<Page<UserView>> {

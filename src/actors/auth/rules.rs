@@ -136,6 +136,14 @@ pub fn phone_rule(phone: Option<&str>) -> Result<(), String> {
 
 /// Granting `role`: only a role strictly below the caller's, except that a
 /// superadmin may grant any role. `None` is the trusted local operator.
+/// A role named in a request: `None` when none was asked for.
+pub fn requested_role(name: Option<&str>) -> AppResult<Option<Role>> {
+    name.map(|name| {
+        Role::parse(name).ok_or_else(|| AppError::invalid_field("role", "is not a known role"))
+    })
+    .transpose()
+}
+
 pub fn may_grant(caller: Option<&Caller>, role: Role) -> bool {
     match caller {
         None => true,
