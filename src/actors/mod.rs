@@ -23,7 +23,6 @@ use actix::Addr;
 use crate::events::Backbone;
 use crate::jwt::JwtKeys;
 use crate::search::SearchIndex;
-use crate::storage::ObjectStore;
 
 use attendance::AttendanceActor;
 use auth::{AuthActor, AuthContext};
@@ -46,7 +45,6 @@ pub struct Actors {
     pub auth: Arc<AuthContext>,
     pub keys: Arc<JwtKeys>,
     pub search_index: Arc<dyn SearchIndex>,
-    pub store: Arc<dyn ObjectStore>,
     pub media: Arc<MediaContext>,
 }
 

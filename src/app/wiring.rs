@@ -74,7 +74,7 @@ impl Actors {
         });
         let media = Arc::new(MediaContext {
             pool: auth.pool.clone(),
-            store: store.clone(),
+            store,
             urls,
             max_image_pixels: config.media.max_image_pixels,
         });
@@ -86,7 +86,6 @@ impl Actors {
             auth,
             keys,
             search_index,
-            store,
             media,
         })
     }

@@ -1,6 +1,5 @@
-//! SQL of `event_deliveries` and `processed_events`: the durable deliveries of
-//! EVENT_BUS=memory, claimed under a lease by a live worker, and the consumers'
-//! record of what they applied.
+//! SQL of `event_deliveries`: the durable deliveries of
+//! EVENT_BUS=memory, claimed under a lease by a live worker.
 
 use std::time::Duration;
 
@@ -191,23 +190,4 @@ pub async fn backlog(db: &impl GenericClient) -> Result<i64, tokio_postgres::Err
         .query_one("SELECT count(*) FROM event_deliveries", &[])
         .await?
         .get(0))
-}
-
-/// Records that `consumer` applied `event_id`; `false` when it already had (a
-/// redelivery), so the caller's transaction should change nothing.
-pub async fn mark_processed(
-    tx: &impl GenericClient,
-    consumer: &str,
-    event_id: Uuid,
-) -> Result<bool, tokio_postgres::Error> {
-    let inserted = tx
-        .execute(
-            &tx.prepare_cached(
-                "INSERT INTO processed_events (consumer, event_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
-            )
-            .await?,
-            &[&consumer, &event_id],
-        )
-        .await?;
-    Ok(inserted == 1)
 }

@@ -25,11 +25,6 @@ const BATCH: i64 = 256;
 /// How often the outbox is read even without a notification.
 const SAFETY_POLL: Duration = Duration::from_secs(5);
 
-/// Ask the relay to read the outbox now.
-#[derive(Message)]
-#[rtype(result = "()")]
-pub struct DrainOutbox;
-
 pub struct OutboxRelay {
     pool: DbPool,
     listen_config: tokio_postgres::Config,
@@ -165,14 +160,6 @@ impl StreamHandler<()> for OutboxRelay {
     /// The LISTEN session ended: restart (the safety poll covers the gap).
     fn finished(&mut self, ctx: &mut Context<Self>) {
         self.restarts.stop(ctx, "the LISTEN session closed");
-    }
-}
-
-impl Handler<DrainOutbox> for OutboxRelay {
-    type Result = ();
-
-    fn handle(&mut self, _: DrainOutbox, ctx: &mut Context<Self>) {
-        self.drain(ctx);
     }
 }
 

@@ -101,14 +101,14 @@ impl utoipa::Modify for ProblemCodes {
 /// response for the statuses any route can give (401, 405, 413, 429, 500, 503…).
 struct ProblemResponses;
 
+fn problem_content() -> utoipa::openapi::Content {
+    utoipa::openapi::ContentBuilder::new()
+        .schema(Some(utoipa::openapi::Ref::from_schema_name("Problem")))
+        .build()
+}
+
 impl utoipa::Modify for ProblemResponses {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-        use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
-        let problem = || {
-            ContentBuilder::new()
-                .schema(Some(Ref::from_schema_name("Problem")))
-                .build()
-        };
         for item in openapi.paths.paths.values_mut() {
             let operations = [
                 &mut item.get,
@@ -118,62 +118,69 @@ impl utoipa::Modify for ProblemResponses {
                 &mut item.patch,
             ];
             for operation in operations.into_iter().flatten() {
-                let secured = operation.security.as_ref().is_some_and(|s| !s.is_empty());
-                let mut ensure = |status: &str, description: &str| {
-                    let answer = ResponseBuilder::new()
-                        .description(description)
-                        .content("application/problem+json", problem())
-                        .build();
-                    operation
-                        .responses
-                        .responses
-                        .entry(status.to_owned())
-                        .or_insert(RefOr::T(answer));
-                };
-                if secured {
-                    ensure("401", "No valid access token (`Authorization: Bearer`)");
-                }
-                if operation.request_body.is_some() {
-                    ensure("400", "The body is malformed or a field is invalid");
-                }
-                if !secured {
-                    // Explicitly public: no security requirement at all.
-                    operation.security = Some(Vec::new());
-                }
-                for (status, response) in operation.responses.responses.iter_mut() {
-                    // OpenAPI requires a description; the status's name where the
-                    // annotation gave none.
-                    if let RefOr::T(response) = response
-                        && response.description.is_empty()
-                    {
-                        response.description = status
-                            .parse::<u16>()
-                            .ok()
-                            .and_then(|code| actix_web::http::StatusCode::from_u16(code).ok())
-                            .and_then(|code| code.canonical_reason())
-                            .unwrap_or("Answer")
-                            .to_owned();
-                    }
-                    let is_error = status.starts_with('4') || status.starts_with('5');
-                    if let (true, RefOr::T(response)) = (is_error, response)
-                        && response.content.shift_remove("application/json").is_some()
-                    {
-                        response
-                            .content
-                            .insert("application/problem+json".to_owned(), RefOr::T(problem()));
-                    }
-                }
-                let fallback = ResponseBuilder::new()
-                    .description("Any other error, as a problem document (SPEC §0)")
-                    .content("application/problem+json", problem())
-                    .build();
-                operation
-                    .responses
-                    .responses
-                    .insert("default".to_owned(), RefOr::T(fallback));
+                document_problems(operation);
             }
         }
     }
+}
+
+/// One operation: the 401/400 it may give, described statuses, problem+json for
+/// errors, and the `default` problem.
+fn document_problems(operation: &mut utoipa::openapi::path::Operation) {
+    use utoipa::openapi::{RefOr, ResponseBuilder};
+    let secured = operation.security.as_ref().is_some_and(|s| !s.is_empty());
+    let mut ensure = |status: &str, description: &str| {
+        let answer = ResponseBuilder::new()
+            .description(description)
+            .content("application/problem+json", problem_content())
+            .build();
+        operation
+            .responses
+            .responses
+            .entry(status.to_owned())
+            .or_insert(RefOr::T(answer));
+    };
+    if secured {
+        ensure("401", "No valid access token (`Authorization: Bearer`)");
+    }
+    if operation.request_body.is_some() {
+        ensure("400", "The body is malformed or a field is invalid");
+    }
+    if !secured {
+        // Explicitly public: no security requirement at all.
+        operation.security = Some(Vec::new());
+    }
+    for (status, response) in operation.responses.responses.iter_mut() {
+        let RefOr::T(response) = response else {
+            continue;
+        };
+        // OpenAPI requires a description; the status's name where the annotation
+        // gave none.
+        if response.description.is_empty() {
+            response.description = status
+                .parse::<u16>()
+                .ok()
+                .and_then(|code| actix_web::http::StatusCode::from_u16(code).ok())
+                .and_then(|code| code.canonical_reason())
+                .unwrap_or("Answer")
+                .to_owned();
+        }
+        let is_error = status.starts_with('4') || status.starts_with('5');
+        if is_error && response.content.shift_remove("application/json").is_some() {
+            response.content.insert(
+                "application/problem+json".to_owned(),
+                RefOr::T(problem_content()),
+            );
+        }
+    }
+    let fallback = ResponseBuilder::new()
+        .description("Any other error, as a problem document (SPEC §0)")
+        .content("application/problem+json", problem_content())
+        .build();
+    operation
+        .responses
+        .responses
+        .insert("default".to_owned(), RefOr::T(fallback));
 }
 
 /// PUT and PATCH that share one handler (SPEC §2, §3) are one annotation, so both

@@ -49,6 +49,8 @@ fn operations(cfg: &mut ServiceConfig) {
         .service(resource("/metrics").route(get().to(ops::prometheus_metrics)));
 }
 
+/// The API's route table, one line per route in SPEC order: long, but a table is
+/// easier to check against SPEC whole than split.
 fn api(cfg: &mut ServiceConfig) {
     cfg.service(resource("/auth/register").route(post().to(auth::register)))
         .service(resource("/auth/login").route(post().to(auth::login)))

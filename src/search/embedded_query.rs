@@ -33,82 +33,39 @@ pub(super) fn search(
     index: &EmbeddedIndex,
     req: &SearchRequest,
 ) -> Result<SearchResults, SearchError> {
-    let f = index.fields();
     let searcher = index.searcher();
     let mut words = req.query.as_deref().map(words).unwrap_or_default();
     words.truncate(MAX_WORDS);
     let offset = usize::try_from(req.page.offset()).unwrap_or(usize::MAX);
     let limit = req.page.size as usize;
 
-    let top: Vec<(Score, tantivy::DocAddress)>;
-    let total: usize;
-    if words.is_empty() && req.tags.is_empty() {
-        let newest = TopDocs::with_limit(limit)
-            .and_offset(offset)
-            .order_by_fast_field::<i64>("created_at", Order::Desc);
-        let (count, docs) = searcher.search(&AllQuery, &(Count, newest)).map_err(err)?;
-        total = count;
-        top = docs
-            .into_iter()
-            .map(|(_, address)| (0.0, address))
-            .collect();
-    } else {
-        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-        if !words.is_empty() {
-            let mut any_word = Vec::new();
-            for word in &words {
-                for (field, boost) in [(f.title, 3.0), (f.display_name, 2.0), (f.description, 1.0)]
-                {
-                    let term = Term::from_field_text(field, word);
-                    let exact = TermQuery::new(term.clone(), IndexRecordOption::WithFreqs);
-                    any_word.push((Occur::Should, boxed(BoostQuery::new(boxed(exact), boost))));
-                    if word.chars().count() >= TYPO_MIN_LETTERS {
-                        // Constant-scored, below an exact hit of the same field.
-                        let typo = FuzzyTermQuery::new(term, 1, true);
-                        any_word.push((
-                            Occur::Should,
-                            boxed(BoostQuery::new(boxed(typo), boost * 0.5)),
-                        ));
+    let (total, top): (usize, Vec<(Score, tantivy::DocAddress)>) =
+        if words.is_empty() && req.tags.is_empty() {
+            let newest = TopDocs::with_limit(limit)
+                .and_offset(offset)
+                .order_by_fast_field::<i64>("created_at", Order::Desc);
+            let (count, docs) = searcher.search(&AllQuery, &(Count, newest)).map_err(err)?;
+            (count, docs.into_iter().map(|(_, a)| (0.0, a)).collect())
+        } else {
+            let by_score_then_recency = TopDocs::with_limit(limit).and_offset(offset).tweak_score(
+                move |segment: &SegmentReader| {
+                    let updated = segment
+                        .fast_fields()
+                        .i64("updated_at")
+                        .ok()
+                        .map(|c| c.first_or_default_col(0));
+                    move |doc: DocId, score: Score| {
+                        (score, updated.as_ref().map_or(0, |c| c.get_val(doc)))
                     }
-                }
-            }
-            clauses.push((Occur::Must, boxed(BooleanQuery::new(any_word))));
-        }
-        if !req.tags.is_empty() {
-            let any_tag = req
-                .tags
-                .iter()
-                .map(|t| {
-                    let term = Term::from_field_text(f.tags, t);
-                    (
-                        Occur::Should,
-                        boxed(TermQuery::new(term, IndexRecordOption::Basic)),
-                    )
-                })
-                .collect();
-            clauses.push((Occur::Must, boxed(BooleanQuery::new(any_tag))));
-        }
-        let by_score_then_recency = TopDocs::with_limit(limit).and_offset(offset).tweak_score(
-            move |segment: &SegmentReader| {
-                let updated = segment
-                    .fast_fields()
-                    .i64("updated_at")
-                    .ok()
-                    .map(|c| c.first_or_default_col(0));
-                move |doc: DocId, score: Score| {
-                    (score, updated.as_ref().map_or(0, |c| c.get_val(doc)))
-                }
-            },
-        );
-        let (count, docs) = searcher
-            .search(&BooleanQuery::new(clauses), &(Count, by_score_then_recency))
-            .map_err(err)?;
-        total = count;
-        top = docs
-            .into_iter()
-            .map(|((score, _), address)| (score, address))
-            .collect();
-    }
+                },
+            );
+            let query = matching(index, &words, &req.tags);
+            let (count, docs) = searcher
+                .search(&query, &(Count, by_score_then_recency))
+                .map_err(err)?;
+            let top = docs.into_iter().map(|((score, _), a)| (score, a)).collect();
+            (count, top)
+        };
 
     let mut hits = Vec::with_capacity(top.len());
     for (score, address) in top {
@@ -121,6 +78,44 @@ pub(super) fn search(
         hits,
         total: total as u64,
     })
+}
+
+/// Any of the words in title ×3, display name ×2, description ×1 (a one-edit typo at
+/// half the weight, for words of `TYPO_MIN_LETTERS`+), and any of the tags.
+fn matching(index: &EmbeddedIndex, words: &[String], tags: &[String]) -> BooleanQuery {
+    let f = index.fields();
+    let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+    if !words.is_empty() {
+        let mut any_word = Vec::new();
+        for word in words {
+            for (field, boost) in [(f.title, 3.0), (f.display_name, 2.0), (f.description, 1.0)] {
+                let term = Term::from_field_text(field, word);
+                let exact = TermQuery::new(term.clone(), IndexRecordOption::WithFreqs);
+                any_word.push((Occur::Should, boxed(BoostQuery::new(boxed(exact), boost))));
+                if word.chars().count() >= TYPO_MIN_LETTERS {
+                    // Constant-scored, below an exact hit of the same field.
+                    let typo = FuzzyTermQuery::new(term, 1, true);
+                    any_word.push((
+                        Occur::Should,
+                        boxed(BoostQuery::new(boxed(typo), boost * 0.5)),
+                    ));
+                }
+            }
+        }
+        clauses.push((Occur::Must, boxed(BooleanQuery::new(any_word))));
+    }
+    if !tags.is_empty() {
+        let any_tag = tags
+            .iter()
+            .map(|t| {
+                let term = Term::from_field_text(f.tags, t);
+                let exact = TermQuery::new(term, IndexRecordOption::Basic);
+                (Occur::Should, boxed(exact))
+            })
+            .collect();
+        clauses.push((Occur::Must, boxed(BooleanQuery::new(any_tag))));
+    }
+    BooleanQuery::new(clauses)
 }
 
 /// Suggestion candidates: documents with a title or tag word starting with the

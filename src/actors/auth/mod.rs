@@ -3,6 +3,7 @@
 //! actor holds no state of its own and requests run concurrently.
 
 mod accounts;
+mod manage;
 pub mod rules;
 mod sessions;
 pub mod throttle;

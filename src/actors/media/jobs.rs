@@ -122,24 +122,7 @@ impl MediaJobs {
             .await
             .map_err(HandlerError::retry)?;
         if let Some(project) = row.project_id {
-            let set = SetThumbnail {
-                caller: None,
-                id: project,
-                thumbnail_url: Some(self.urls.of(&key)),
-            };
-            match self
-                .portfolio
-                .send(set)
-                .await
-                .map_err(HandlerError::retry)?
-            {
-                Ok(_) | Err(AppError::NotFound { .. }) => {}
-                Err(e) => {
-                    return Err(HandlerError::retry(format!(
-                        "cannot set the project's thumbnail: {e}"
-                    )));
-                }
-            }
+            self.set_project_thumbnail(project, &key).await?;
         }
         let db = self.pool.get().await.map_err(HandlerError::retry)?;
         let recorded = media::mark_thumbnail_done(&db, row.id, &key)
@@ -153,6 +136,26 @@ impl MediaJobs {
                 .map_err(HandlerError::retry)?;
         }
         Ok(())
+    }
+
+    /// The project shows the new thumbnail (a project deleted meanwhile is fine).
+    async fn set_project_thumbnail(&self, project: Uuid, key: &str) -> Result<(), HandlerError> {
+        let set = SetThumbnail {
+            caller: None,
+            id: project,
+            thumbnail_url: Some(self.urls.of(key)),
+        };
+        match self
+            .portfolio
+            .send(set)
+            .await
+            .map_err(HandlerError::retry)?
+        {
+            Ok(_) | Err(AppError::NotFound { .. }) => Ok(()),
+            Err(e) => Err(HandlerError::retry(format!(
+                "cannot set the project's thumbnail: {e}"
+            ))),
+        }
     }
 
     async fn read(&self, key: &ObjectKey) -> Result<Bytes, String> {

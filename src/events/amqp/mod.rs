@@ -5,6 +5,7 @@
 
 pub mod consumer;
 pub mod publisher;
+mod settle;
 pub mod topology;
 
 use actix::Addr;

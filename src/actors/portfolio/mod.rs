@@ -5,10 +5,7 @@
 use actix::{Actor, Context, Handler, ResponseFuture, Supervised};
 use uuid::Uuid;
 
-use crate::actors::auth::rules::Checks;
 use crate::actors::forward::Forwarder;
-use crate::actors::links::url_rule;
-use crate::actors::tags;
 use crate::db::{DbPool, outbox, projects};
 use crate::error::{AppError, AppResult};
 use crate::messages::auth::Caller;
@@ -20,10 +17,11 @@ use crate::messages::projects::{
 };
 use crate::problem_code::ProblemCode;
 
-const TITLE_MAX: usize = 200;
-const DESCRIPTION_MAX: usize = 5000;
-/// Projects re-emitted per transaction by a reindex.
-const REINDEX_BATCH: i64 = 500;
+mod fields;
+mod reindex;
+
+use fields::{Fields, may_edit};
+use reindex::reemit_all;
 
 pub struct PortfolioActor {
     pool: DbPool,
@@ -41,89 +39,6 @@ impl Actor for PortfolioActor {
 
 impl Supervised for PortfolioActor {}
 
-/// A validated, normalised project.
-#[derive(Clone, PartialEq)]
-struct Fields {
-    title: String,
-    description: Option<String>,
-    tags: Vec<String>,
-    link: Option<String>,
-    thumbnail_url: Option<String>,
-}
-
-impl Fields {
-    fn row(&self) -> projects::ProjectRow<'_> {
-        projects::ProjectRow {
-            title: &self.title,
-            description: self.description.as_deref(),
-            tags: &self.tags,
-            link: self.link.as_deref(),
-            thumbnail_url: self.thumbnail_url.as_deref(),
-        }
-    }
-
-    fn of(p: &Project) -> Self {
-        Fields {
-            title: p.title.clone(),
-            description: p.description.clone(),
-            tags: p.tags.clone(),
-            link: p.link.clone(),
-            thumbnail_url: p.thumbnail_url.clone(),
-        }
-    }
-
-    /// Applies a patch (absent keeps, `Some(None)` clears) and checks the result.
-    fn patched(mut self, patch: ProjectFields) -> AppResult<Self> {
-        let mut checks = Checks::default();
-        if let Some(title) = patch.title {
-            self.title = title.trim().to_owned();
-        }
-        let count = self.title.chars().count();
-        if !(1..=TITLE_MAX).contains(&count) {
-            checks.note("title", Err(format!("must be 1 to {TITLE_MAX} characters")));
-        }
-        if let Some(description) = patch.description {
-            self.description = description.filter(|d| !d.trim().is_empty());
-        }
-        if self
-            .description
-            .as_ref()
-            .is_some_and(|d| d.chars().count() > DESCRIPTION_MAX)
-        {
-            checks.note(
-                "description",
-                Err(format!("must be at most {DESCRIPTION_MAX} characters")),
-            );
-        }
-        if let Some(tags) = patch.tags {
-            match tags::normalise(tags.unwrap_or_default()) {
-                Ok(tags) => self.tags = tags,
-                Err(e) => checks.note("tags", Err(e)),
-            }
-        }
-        if let Some(link) = patch.link {
-            self.link = link.map(|l| l.trim().to_owned()).filter(|l| !l.is_empty());
-        }
-        if let Some(link) = &self.link {
-            checks.note("link", url_rule(link, false));
-        }
-        if let Some(thumbnail) = patch.thumbnail_url {
-            self.thumbnail_url = thumbnail
-                .map(|t| t.trim().to_owned())
-                .filter(|t| !t.is_empty());
-        }
-        if let Some(thumbnail) = &self.thumbnail_url {
-            checks.note("thumbnail_url", url_rule(thumbnail, true));
-        }
-        checks.finish()?;
-        Ok(self)
-    }
-}
-
-fn may_edit(caller: Option<&Caller>, owner: Uuid) -> bool {
-    caller.is_none_or(|c| c.id == owner || c.role.is_admin())
-}
-
 impl Forwarder for PortfolioActor {
     type Shared = DbPool;
     fn shared(&self) -> &DbPool {
@@ -136,14 +51,7 @@ impl Handler<CreateProject> for PortfolioActor {
 
     fn handle(&mut self, msg: CreateProject, _: &mut Context<Self>) -> Self::Result {
         self.answer(async move |pool| {
-            let blank = Fields {
-                title: String::new(),
-                description: None,
-                tags: Vec::new(),
-                link: None,
-                thumbnail_url: None,
-            };
-            let fields = blank.patched(msg.fields)?;
+            let fields = Fields::default().patched(msg.fields)?;
             let id = Uuid::now_v7();
             let mut db = pool.get().await?;
             let tx = db.transaction().await?;
@@ -301,33 +209,5 @@ impl Handler<ReindexProjects> for PortfolioActor {
             });
             Ok(queued)
         })
-    }
-}
-
-/// Records `project.updated` for every project, `REINDEX_BATCH` per transaction.
-async fn reemit_all(pool: DbPool) -> AppResult<u64> {
-    let mut after = Uuid::nil();
-    let mut total = 0;
-    loop {
-        let mut db = pool.get().await?;
-        let batch = projects::ids_after(&db, after, REINDEX_BATCH).await?;
-        let Some(&(last, _)) = batch.last() else {
-            tracing::info!(projects = total, "reindex: every project re-emitted");
-            return Ok(total);
-        };
-        let tx = db.transaction().await?;
-        let events = batch
-            .iter()
-            .map(|&(project_id, user_id)| {
-                DomainEvent::ProjectUpdated(ProjectChanged {
-                    project_id,
-                    user_id,
-                })
-            })
-            .collect();
-        outbox::record_many(&tx, events).await?;
-        tx.commit().await?;
-        total += batch.len() as u64;
-        after = last;
     }
 }
