@@ -91,3 +91,5 @@ impl Handler<DiscardDeadEvent> for DeadLettersActor {
         })
     }
 }
+
+crate::traced!(DeadLettersActor: ListDeadEvents, ReplayDeadEvent, ReplayDeadEvents, DiscardDeadEvent);

@@ -18,4 +18,15 @@ pub trait Forwarder {
         let shared = self.shared().clone();
         Box::pin(async move { work(shared).await })
     }
+
+    /// `answer`, with the work in `span` (an event delivery's, for consumers).
+    fn answer_in<T: 'static>(
+        &self,
+        span: tracing::Span,
+        work: impl AsyncFnOnce(Self::Shared) -> T + 'static,
+    ) -> ResponseFuture<T> {
+        use tracing::Instrument;
+        let shared = self.shared().clone();
+        Box::pin(async move { work(shared).await }.instrument(span))
+    }
 }

@@ -15,9 +15,14 @@ use crate::problem_code::ProblemCode;
 /// Jobs waiting or running per hashing thread before new ones are refused.
 const QUEUE_PER_THREAD: usize = 16;
 
+/// Each job carries its caller's span: the pool thread's work is a `bcrypt` span
+/// under it, so a request's log shows how long its hash took.
 #[derive(Message)]
 #[rtype(result = "Result<String, String>")]
-struct HashPassword(String);
+struct HashPassword {
+    password: String,
+    span: tracing::Span,
+}
 
 /// `hash: None` verifies against a dummy hash so an unknown user costs the same
 /// time as a wrong password.
@@ -26,6 +31,7 @@ struct HashPassword(String);
 struct VerifyPassword {
     password: String,
     hash: Option<String>,
+    span: tracing::Span,
 }
 
 struct PasswordHasher {
@@ -44,7 +50,10 @@ impl Handler<HashPassword> for PasswordHasher {
         // Callers refuse passwords over 72 bytes first (rules::PASSWORD_MAX_BYTES), so
         // nothing is truncated here; the crate's `non_truncating_*` would also refuse
         // exactly 72 bytes, as it counts the NUL terminator.
-        bcrypt::hash(msg.0, self.cost).map_err(|e| e.to_string())
+        // In the caller's context, so the step's line names the request it is for.
+        let _caller = msg.span.enter();
+        let _step = tracing::debug_span!("bcrypt", op = "hash").entered();
+        bcrypt::hash(msg.password, self.cost).map_err(|e| e.to_string())
     }
 }
 
@@ -52,6 +61,8 @@ impl Handler<VerifyPassword> for PasswordHasher {
     type Result = bool;
 
     fn handle(&mut self, msg: VerifyPassword, _: &mut SyncContext<Self>) -> bool {
+        let _caller = msg.span.enter();
+        let _step = tracing::debug_span!("bcrypt", op = "verify").entered();
         match msg.hash {
             Some(hash) => bcrypt::verify(msg.password, &hash).unwrap_or(false),
             None => {
@@ -92,7 +103,10 @@ impl HasherPool {
     pub async fn hash(&self, password: String) -> AppResult<String> {
         let _slot = self.admit()?;
         self.addr
-            .send(HashPassword(password))
+            .send(HashPassword {
+                password,
+                span: tracing::Span::current(),
+            })
             .await?
             .map_err(AppError::internal)
     }
@@ -100,7 +114,15 @@ impl HasherPool {
     /// Whether `password` matches `hash` (`None`: an unknown user, always false).
     pub async fn verify(&self, password: String, hash: Option<String>) -> AppResult<bool> {
         let _slot = self.admit()?;
-        Ok(self.addr.send(VerifyPassword { password, hash }).await?)
+        let span = tracing::Span::current();
+        Ok(self
+            .addr
+            .send(VerifyPassword {
+                password,
+                hash,
+                span,
+            })
+            .await?)
     }
 
     fn admit(&self) -> AppResult<Slot> {

@@ -134,3 +134,5 @@ impl Handler<RefreshGauges> for HealthActor {
         })
     }
 }
+
+crate::traced!(HealthActor: CheckReadiness, RefreshGauges);

@@ -15,6 +15,7 @@ pub mod portfolio;
 pub mod profile;
 pub mod search;
 pub mod tags;
+pub mod traced;
 
 use std::sync::Arc;
 

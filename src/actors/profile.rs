@@ -176,3 +176,5 @@ fn links_rule(links: &BTreeMap<String, String>) -> Result<(), String> {
     }
     Ok(())
 }
+
+crate::traced!(ProfileActor: GetOwnProfile, GetPublicProfile, UpdateProfile);

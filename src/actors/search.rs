@@ -117,3 +117,5 @@ impl Handler<Suggest> for SearchActor {
         })
     }
 }
+
+crate::traced!(SearchActor: SearchProjects, Suggest);

@@ -25,6 +25,12 @@ fn record(r: &tokio_postgres::Row) -> CheckInRecord {
 
 /// Inserts the batch in order; a ticket already admitted (before, or earlier in the
 /// same batch) is skipped. Returns the records that were admitted now.
+#[tracing::instrument(
+    name = "sql",
+    level = "debug",
+    skip_all,
+    fields(call = "checkins::admit")
+)]
 pub async fn admit(
     tx: &impl GenericClient,
     batch: &[NewCheckIn<'_>],
@@ -52,6 +58,12 @@ pub async fn admit(
 }
 
 /// The records of these (event, ticket) pairs, where they exist.
+#[tracing::instrument(
+    name = "sql",
+    level = "debug",
+    skip_all,
+    fields(call = "checkins::find_many")
+)]
 pub async fn find_many(
     db: &impl GenericClient,
     pairs: &[(&str, &str)],
@@ -73,6 +85,12 @@ pub async fn find_many(
 }
 
 /// Remembers the `Idempotency-Key`s of admitted check-ins.
+#[tracing::instrument(
+    name = "sql",
+    level = "debug",
+    skip_all,
+    fields(call = "checkins::remember_keys")
+)]
 pub async fn remember_keys(
     tx: &impl GenericClient,
     keys: &[(Uuid, &str, &str, &str)],
@@ -98,6 +116,12 @@ pub async fn remember_keys(
 }
 
 /// What a user's `Idempotency-Key` was used for: `(event_id, ticket_id)`.
+#[tracing::instrument(
+    name = "sql",
+    level = "debug",
+    skip_all,
+    fields(call = "checkins::key_target")
+)]
 pub async fn key_target(
     db: &impl GenericClient,
     user_id: Uuid,
@@ -116,6 +140,12 @@ pub async fn key_target(
 }
 
 /// A page of an event's check-ins, oldest first, and the event's total.
+#[tracing::instrument(
+    name = "sql",
+    level = "debug",
+    skip_all,
+    fields(call = "checkins::list")
+)]
 pub async fn list(
     db: &impl GenericClient,
     event_id: &str,

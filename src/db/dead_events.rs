@@ -39,6 +39,12 @@ fn dead_event(r: &Row) -> DeadEvent {
 
 /// Records (or, if it died again, refreshes) a dead letter. A payload that is not
 /// an envelope is kept as text under a fresh id, so nothing is dropped.
+#[tracing::instrument(
+    name = "sql",
+    level = "debug",
+    skip_all,
+    fields(call = "dead_events::record")
+)]
 pub async fn record(db: &impl GenericClient, letter: &Letter) -> Result<(), tokio_postgres::Error> {
     let (event_id, event_type, envelope) =
         match serde_json::from_slice::<EventEnvelope>(&letter.payload) {
@@ -77,6 +83,12 @@ pub async fn record(db: &impl GenericClient, letter: &Letter) -> Result<(), toki
 }
 
 /// A page of the dead letters the filter matches, oldest first, and their total.
+#[tracing::instrument(
+    name = "sql",
+    level = "debug",
+    skip_all,
+    fields(call = "dead_events::list")
+)]
 pub async fn list(
     db: &impl GenericClient,
     filter: &DeadFilter,
@@ -103,6 +115,12 @@ pub async fn list(
     Ok((rows.iter().map(dead_event).collect(), total))
 }
 
+#[tracing::instrument(
+    name = "sql",
+    level = "debug",
+    skip_all,
+    fields(call = "dead_events::count")
+)]
 pub async fn count(
     db: &impl GenericClient,
     filter: &DeadFilter,
@@ -111,6 +129,12 @@ pub async fn count(
 }
 
 /// Dead letters kept, per queue (the `event_dead_letters` gauge).
+#[tracing::instrument(
+    name = "sql",
+    level = "debug",
+    skip_all,
+    fields(call = "dead_events::depth_by_queue")
+)]
 pub async fn depth_by_queue(
     db: &impl GenericClient,
 ) -> Result<Vec<(String, i64)>, tokio_postgres::Error> {
@@ -141,6 +165,12 @@ fn replay_sql(selection: &str) -> String {
         .replace("COLUMNS", COLUMNS)
 }
 
+#[tracing::instrument(
+    name = "sql",
+    level = "debug",
+    skip_all,
+    fields(call = "dead_events::replay_one")
+)]
 pub async fn replay_one(
     db: &impl GenericClient,
     id: i64,
@@ -153,6 +183,12 @@ pub async fn replay_one(
 }
 
 /// Replays up to `limit` of the oldest dead letters the filter matches.
+#[tracing::instrument(
+    name = "sql",
+    level = "debug",
+    skip_all,
+    fields(call = "dead_events::replay_batch")
+)]
 pub async fn replay_batch(
     db: &impl GenericClient,
     filter: &DeadFilter,
@@ -171,6 +207,12 @@ pub async fn replay_batch(
     Ok(rows.len() as u64)
 }
 
+#[tracing::instrument(
+    name = "sql",
+    level = "debug",
+    skip_all,
+    fields(call = "dead_events::find")
+)]
 pub async fn find(
     db: &impl GenericClient,
     id: i64,
@@ -185,6 +227,12 @@ pub async fn find(
     Ok(row.as_ref().map(dead_event))
 }
 
+#[tracing::instrument(
+    name = "sql",
+    level = "debug",
+    skip_all,
+    fields(call = "dead_events::discard_one")
+)]
 pub async fn discard_one(db: &impl GenericClient, id: i64) -> Result<bool, tokio_postgres::Error> {
     let n = db
         .execute(
@@ -197,6 +245,12 @@ pub async fn discard_one(db: &impl GenericClient, id: i64) -> Result<bool, tokio
 }
 
 /// Discards up to `limit` of the oldest dead letters the filter matches.
+#[tracing::instrument(
+    name = "sql",
+    level = "debug",
+    skip_all,
+    fields(call = "dead_events::discard_batch")
+)]
 pub async fn discard_batch(
     db: &impl GenericClient,
     filter: &DeadFilter,

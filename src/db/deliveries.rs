@@ -9,6 +9,12 @@ use uuid::Uuid;
 use crate::messages::events::EventEnvelope;
 
 /// Adds one delivery per (queue, event) in the relay's transaction.
+#[tracing::instrument(
+    name = "sql",
+    level = "debug",
+    skip_all,
+    fields(call = "deliveries::enqueue")
+)]
 pub async fn enqueue(
     tx: &impl GenericClient,
     queue: &str,
@@ -46,6 +52,12 @@ pub const WORKER_LOCK_CLASS: i32 = 29810;
 
 /// Takes a fresh worker key and holds its lock on `session` (a connection of the
 /// worker's own, outside the pool) for as long as that session lives.
+#[tracing::instrument(
+    name = "sql",
+    level = "debug",
+    skip_all,
+    fields(call = "deliveries::hold_worker_key")
+)]
 pub async fn hold_worker_key(
     session: &tokio_postgres::Client,
 ) -> Result<i64, tokio_postgres::Error> {
@@ -65,6 +77,12 @@ pub async fn hold_worker_key(
 
 /// Makes due at once every claim whose worker no longer holds its key (its process
 /// or its session died); returns how many.
+#[tracing::instrument(
+    name = "sql",
+    level = "debug",
+    skip_all,
+    fields(call = "deliveries::release_orphaned_claims")
+)]
 pub async fn release_orphaned_claims(
     db: &impl GenericClient,
 ) -> Result<u64, tokio_postgres::Error> {
@@ -86,6 +104,12 @@ pub async fn release_orphaned_claims(
 /// Claims up to `limit` due deliveries of `queue` for worker `key`, oldest first,
 /// by pushing their `due_at` a lease into the future: a hung handler's delivery is
 /// due again when the lease ends, a dead worker's as soon as its key is released.
+#[tracing::instrument(
+    name = "sql",
+    level = "debug",
+    skip_all,
+    fields(call = "deliveries::claim")
+)]
 pub async fn claim(
     db: &impl GenericClient,
     queue: &str,
@@ -129,6 +153,12 @@ pub async fn claim(
     Ok(claimed.into_iter().map(|(_, d)| d).collect())
 }
 
+#[tracing::instrument(
+    name = "sql",
+    level = "debug",
+    skip_all,
+    fields(call = "deliveries::complete")
+)]
 pub async fn complete(
     db: &impl GenericClient,
     queue: &str,
@@ -143,6 +173,12 @@ pub async fn complete(
 }
 
 /// A failed delivery waits `delay` before its next attempt.
+#[tracing::instrument(
+    name = "sql",
+    level = "debug",
+    skip_all,
+    fields(call = "deliveries::retry_later")
+)]
 pub async fn retry_later(
     db: &impl GenericClient,
     queue: &str,
@@ -163,6 +199,12 @@ pub async fn retry_later(
 }
 
 /// Moves a delivery that used up its retries to `dead_events`.
+#[tracing::instrument(
+    name = "sql",
+    level = "debug",
+    skip_all,
+    fields(call = "deliveries::bury")
+)]
 pub async fn bury(
     db: &impl GenericClient,
     queue: &str,
@@ -185,6 +227,12 @@ pub async fn bury(
 }
 
 /// Deliveries not yet handled, over all queues.
+#[tracing::instrument(
+    name = "sql",
+    level = "debug",
+    skip_all,
+    fields(call = "deliveries::backlog")
+)]
 pub async fn backlog(db: &impl GenericClient) -> Result<i64, tokio_postgres::Error> {
     Ok(db
         .query_one("SELECT count(*) FROM event_deliveries", &[])

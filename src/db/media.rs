@@ -53,6 +53,12 @@ pub struct NewMedia<'a> {
     pub thumbnail_status: ThumbnailStatus,
 }
 
+#[tracing::instrument(
+    name = "sql",
+    level = "debug",
+    skip_all,
+    fields(call = "media::insert")
+)]
 pub async fn insert(
     db: &impl GenericClient,
     m: &NewMedia<'_>,
@@ -80,6 +86,7 @@ pub async fn insert(
     Ok(from_row(&row))
 }
 
+#[tracing::instrument(name = "sql", level = "debug", skip_all, fields(call = "media::find"))]
 pub async fn find(
     db: &impl GenericClient,
     id: Uuid,
@@ -92,6 +99,7 @@ pub async fn find(
 }
 
 /// Newest first, optionally one project's; with the total.
+#[tracing::instrument(name = "sql", level = "debug", skip_all, fields(call = "media::list"))]
 pub async fn list(
     db: &impl GenericClient,
     project_id: Option<Uuid>,
@@ -120,6 +128,12 @@ pub async fn list(
 }
 
 /// Deletes the row (locked first by the caller, or not); returns what it was.
+#[tracing::instrument(
+    name = "sql",
+    level = "debug",
+    skip_all,
+    fields(call = "media::delete")
+)]
 pub async fn delete(
     db: &impl GenericClient,
     id: Uuid,
@@ -132,6 +146,7 @@ pub async fn delete(
 }
 
 /// Locks the row against a concurrent delete and returns it.
+#[tracing::instrument(name = "sql", level = "debug", skip_all, fields(call = "media::lock"))]
 pub async fn lock(
     db: &impl GenericClient,
     id: Uuid,
@@ -145,6 +160,12 @@ pub async fn lock(
 
 /// Deletes every file of a user; returns the rows (their objects are removed after
 /// commit, by the `media.deleted` consumer).
+#[tracing::instrument(
+    name = "sql",
+    level = "debug",
+    skip_all,
+    fields(call = "media::delete_by_owner")
+)]
 pub async fn delete_by_owner(
     db: &impl GenericClient,
     user_id: Uuid,
@@ -157,6 +178,12 @@ pub async fn delete_by_owner(
 }
 
 /// Records the thumbnail; false when the row is gone (deleted meanwhile).
+#[tracing::instrument(
+    name = "sql",
+    level = "debug",
+    skip_all,
+    fields(call = "media::mark_thumbnail_done")
+)]
 pub async fn mark_thumbnail_done(
     db: &impl GenericClient,
     id: Uuid,
@@ -176,6 +203,12 @@ pub async fn mark_thumbnail_done(
 }
 
 /// The thumbnail will not be made: the last attempt failed.
+#[tracing::instrument(
+    name = "sql",
+    level = "debug",
+    skip_all,
+    fields(call = "media::mark_thumbnail_failed")
+)]
 pub async fn mark_thumbnail_failed(
     db: &impl GenericClient,
     id: Uuid,

@@ -7,6 +7,12 @@ use crate::messages::events::{DomainEvent, EventEnvelope};
 
 /// Records `event` in the caller's transaction; it is published only if that
 /// transaction commits.
+#[tracing::instrument(
+    name = "sql",
+    level = "debug",
+    skip_all,
+    fields(call = "outbox::record")
+)]
 pub async fn record(
     tx: &impl GenericClient,
     event: DomainEvent,
@@ -25,6 +31,12 @@ pub async fn record(
 }
 
 /// Records several events with one statement (batched writers).
+#[tracing::instrument(
+    name = "sql",
+    level = "debug",
+    skip_all,
+    fields(call = "outbox::record_many")
+)]
 pub async fn record_many(
     tx: &impl GenericClient,
     events: Vec<DomainEvent>,
@@ -62,6 +74,12 @@ pub struct OutboxRow {
 
 /// Locks up to `limit` of the oldest rows (skipping rows another relay holds).
 /// Rows whose envelope cannot be read are returned as `Err` with their `seq`.
+#[tracing::instrument(
+    name = "sql",
+    level = "debug",
+    skip_all,
+    fields(call = "outbox::claim")
+)]
 pub async fn claim(
     tx: &impl GenericClient,
     limit: i64,
@@ -90,6 +108,12 @@ pub async fn claim(
         .collect())
 }
 
+#[tracing::instrument(
+    name = "sql",
+    level = "debug",
+    skip_all,
+    fields(call = "outbox::delete")
+)]
 pub async fn delete(tx: &impl GenericClient, seqs: &[i64]) -> Result<u64, tokio_postgres::Error> {
     tx.execute(
         &tx.prepare_cached("DELETE FROM outbox WHERE seq = ANY($1)")
@@ -100,6 +124,12 @@ pub async fn delete(tx: &impl GenericClient, seqs: &[i64]) -> Result<u64, tokio_
 }
 
 /// Events committed but not yet handed on.
+#[tracing::instrument(
+    name = "sql",
+    level = "debug",
+    skip_all,
+    fields(call = "outbox::backlog")
+)]
 pub async fn backlog(db: &impl GenericClient) -> Result<i64, tokio_postgres::Error> {
     Ok(db
         .query_one("SELECT count(*) FROM outbox", &[])

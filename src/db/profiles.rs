@@ -30,6 +30,12 @@ fn profile_from_row(r: &tokio_postgres::Row, with_email: bool) -> Profile {
 }
 
 /// The user's profile (fields `None` until set); `None` for an unknown user.
+#[tracing::instrument(
+    name = "sql",
+    level = "debug",
+    skip_all,
+    fields(call = "profiles::find")
+)]
 pub async fn find(
     db: &impl GenericClient,
     user_id: Uuid,
@@ -50,6 +56,12 @@ pub struct ProfileRow<'a> {
     pub avatar_url: Option<&'a str>,
 }
 
+#[tracing::instrument(
+    name = "sql",
+    level = "debug",
+    skip_all,
+    fields(call = "profiles::upsert")
+)]
 pub async fn upsert(
     db: &impl GenericClient,
     user_id: Uuid,
@@ -70,6 +82,12 @@ pub async fn upsert(
 }
 
 /// Locks the user's profile row, if there is one, for a read-modify-write.
+#[tracing::instrument(
+    name = "sql",
+    level = "debug",
+    skip_all,
+    fields(call = "profiles::lock")
+)]
 pub async fn lock(db: &impl GenericClient, user_id: Uuid) -> Result<(), tokio_postgres::Error> {
     db.execute(
         &db.prepare_cached("SELECT 1 FROM profiles WHERE user_id = $1 FOR UPDATE")

@@ -36,6 +36,12 @@ pub struct ProjectRow<'a> {
     pub thumbnail_url: Option<&'a str>,
 }
 
+#[tracing::instrument(
+    name = "sql",
+    level = "debug",
+    skip_all,
+    fields(call = "projects::insert")
+)]
 pub async fn insert(
     db: &impl GenericClient,
     id: Uuid,
@@ -62,6 +68,12 @@ pub async fn insert(
     Ok(())
 }
 
+#[tracing::instrument(
+    name = "sql",
+    level = "debug",
+    skip_all,
+    fields(call = "projects::find")
+)]
 pub async fn find(
     db: &impl GenericClient,
     id: Uuid,
@@ -75,6 +87,12 @@ pub async fn find(
 }
 
 /// Locks the project row and returns its owner.
+#[tracing::instrument(
+    name = "sql",
+    level = "debug",
+    skip_all,
+    fields(call = "projects::lock_owner")
+)]
 pub async fn lock_owner(
     db: &impl GenericClient,
     id: Uuid,
@@ -90,6 +108,12 @@ pub async fn lock_owner(
 }
 
 /// Replaces the fields and takes a new index version.
+#[tracing::instrument(
+    name = "sql",
+    level = "debug",
+    skip_all,
+    fields(call = "projects::update")
+)]
 pub async fn update(
     db: &impl GenericClient,
     id: Uuid,
@@ -110,6 +134,12 @@ pub async fn update(
 
 /// Clears the thumbnail if it is still `url` (its file is being deleted); returns the
 /// owner when it did.
+#[tracing::instrument(
+    name = "sql",
+    level = "debug",
+    skip_all,
+    fields(call = "projects::clear_thumbnail_if")
+)]
 pub async fn clear_thumbnail_if(
     db: &impl GenericClient,
     id: Uuid,
@@ -129,6 +159,12 @@ pub async fn clear_thumbnail_if(
     Ok(row.map(|r| r.get(0)))
 }
 
+#[tracing::instrument(
+    name = "sql",
+    level = "debug",
+    skip_all,
+    fields(call = "projects::delete")
+)]
 pub async fn delete(db: &impl GenericClient, id: Uuid) -> Result<bool, tokio_postgres::Error> {
     Ok(db
         .execute(
@@ -141,6 +177,12 @@ pub async fn delete(db: &impl GenericClient, id: Uuid) -> Result<bool, tokio_pos
 }
 
 /// Deletes every project of a user; returns their ids.
+#[tracing::instrument(
+    name = "sql",
+    level = "debug",
+    skip_all,
+    fields(call = "projects::delete_by_owner")
+)]
 pub async fn delete_by_owner(
     db: &impl GenericClient,
     user_id: Uuid,
@@ -157,6 +199,12 @@ pub async fn delete_by_owner(
 
 /// A display-name change: every project of the user gets a new index version.
 /// Returns their ids.
+#[tracing::instrument(
+    name = "sql",
+    level = "debug",
+    skip_all,
+    fields(call = "projects::bump_owner_versions")
+)]
 pub async fn bump_owner_versions(
     db: &impl GenericClient,
     user_id: Uuid,
@@ -174,6 +222,12 @@ pub async fn bump_owner_versions(
 }
 
 /// A page of projects, newest first, of one owner or of everyone.
+#[tracing::instrument(
+    name = "sql",
+    level = "debug",
+    skip_all,
+    fields(call = "projects::list")
+)]
 pub async fn list(
     db: &impl GenericClient,
     owner: Option<Uuid>,
@@ -204,6 +258,12 @@ pub async fn list(
 }
 
 /// `(id, user_id)` of up to `limit` projects after `after`, by id (keyset paging).
+#[tracing::instrument(
+    name = "sql",
+    level = "debug",
+    skip_all,
+    fields(call = "projects::ids_after")
+)]
 pub async fn ids_after(
     db: &impl GenericClient,
     after: Uuid,
@@ -221,6 +281,12 @@ pub async fn ids_after(
     Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
 }
 
+#[tracing::instrument(
+    name = "sql",
+    level = "debug",
+    skip_all,
+    fields(call = "projects::count")
+)]
 pub async fn count(db: &impl GenericClient) -> Result<u64, tokio_postgres::Error> {
     let n: i64 = db
         .query_one("SELECT count(*) FROM projects", &[])
@@ -229,6 +295,12 @@ pub async fn count(db: &impl GenericClient) -> Result<u64, tokio_postgres::Error
     Ok(u64::try_from(n).unwrap_or(0))
 }
 
+#[tracing::instrument(
+    name = "sql",
+    level = "debug",
+    skip_all,
+    fields(call = "projects::user_exists")
+)]
 pub async fn user_exists(
     db: &impl GenericClient,
     user_id: Uuid,
@@ -264,6 +336,12 @@ fn search_doc(r: &tokio_postgres::Row) -> SearchDoc {
 
 /// The search documents of these projects (the ones that still exist), and of
 /// every project of these owners.
+#[tracing::instrument(
+    name = "sql",
+    level = "debug",
+    skip_all,
+    fields(call = "projects::search_docs")
+)]
 pub async fn search_docs(
     db: &impl GenericClient,
     ids: &[Uuid],
@@ -277,6 +355,12 @@ pub async fn search_docs(
 }
 
 /// Up to `limit` search documents after `after`, by id (for a full rebuild).
+#[tracing::instrument(
+    name = "sql",
+    level = "debug",
+    skip_all,
+    fields(call = "projects::search_docs_after")
+)]
 pub async fn search_docs_after(
     db: &impl GenericClient,
     after: Uuid,

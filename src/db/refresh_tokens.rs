@@ -4,6 +4,12 @@ use deadpool_postgres::GenericClient;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
+#[tracing::instrument(
+    name = "sql",
+    level = "debug",
+    skip_all,
+    fields(call = "refresh_tokens::insert")
+)]
 pub async fn insert(
     db: &impl GenericClient,
     token_hash: &[u8],
@@ -22,6 +28,12 @@ pub async fn insert(
 /// Revokes a live token as `rotated` and returns `(user_id, family_id)`; `None` when
 /// the token is unknown, expired or already revoked. Of concurrent rotations of one
 /// token the row lock lets exactly one through.
+#[tracing::instrument(
+    name = "sql",
+    level = "debug",
+    skip_all,
+    fields(call = "refresh_tokens::rotate")
+)]
 pub async fn rotate(
     db: &impl GenericClient,
     token_hash: &[u8],
@@ -51,6 +63,12 @@ pub enum TokenState {
     },
 }
 
+#[tracing::instrument(
+    name = "sql",
+    level = "debug",
+    skip_all,
+    fields(call = "refresh_tokens::state")
+)]
 pub async fn state(
     db: &impl GenericClient,
     token_hash: &[u8],
@@ -76,6 +94,12 @@ pub async fn state(
     })
 }
 
+#[tracing::instrument(
+    name = "sql",
+    level = "debug",
+    skip_all,
+    fields(call = "refresh_tokens::owner")
+)]
 pub async fn owner(
     db: &impl GenericClient,
     token_hash: &[u8],
@@ -100,6 +124,12 @@ pub enum Revoke {
     User(Uuid),
 }
 
+#[tracing::instrument(
+    name = "sql",
+    level = "debug",
+    skip_all,
+    fields(call = "refresh_tokens::revoke")
+)]
 pub async fn revoke(
     db: &impl GenericClient,
     scope: Revoke,

@@ -40,6 +40,12 @@ fn user_from_row(row: &Row) -> User {
     }
 }
 
+#[tracing::instrument(
+    name = "sql",
+    level = "debug",
+    skip_all,
+    fields(call = "users::insert")
+)]
 pub async fn insert(
     db: &impl GenericClient,
     u: &NewUserRow<'_>,
@@ -68,6 +74,7 @@ pub async fn insert(
 
 /// Which of username/email are already taken (case-insensitively), for a fast 409
 /// before hashing; the unique indexes still decide races.
+#[tracing::instrument(name = "sql", level = "debug", skip_all, fields(call = "users::taken"))]
 pub async fn taken(
     db: &impl GenericClient,
     username: &str,
@@ -85,6 +92,7 @@ pub async fn taken(
     Ok((row.get(0), row.get(1)))
 }
 
+#[tracing::instrument(name = "sql", level = "debug", skip_all, fields(call = "users::find"))]
 pub async fn find(
     db: &impl GenericClient,
     id: Uuid,
@@ -98,6 +106,12 @@ pub async fn find(
 }
 
 /// The user and password hash for a login name (username or email).
+#[tracing::instrument(
+    name = "sql",
+    level = "debug",
+    skip_all,
+    fields(call = "users::find_for_login")
+)]
 pub async fn find_for_login(
     db: &impl GenericClient,
     login: &str,
@@ -113,6 +127,12 @@ pub async fn find_for_login(
     Ok(row.map(|r| (user_from_row(&r), r.get("password_hash"))))
 }
 
+#[tracing::instrument(
+    name = "sql",
+    level = "debug",
+    skip_all,
+    fields(call = "users::password_hash")
+)]
 pub async fn password_hash(
     db: &impl GenericClient,
     id: Uuid,
@@ -128,6 +148,7 @@ pub async fn password_hash(
 }
 
 /// Locks the row of `id` for the rest of the transaction and returns it.
+#[tracing::instrument(name = "sql", level = "debug", skip_all, fields(call = "users::lock"))]
 pub async fn lock(
     db: &impl GenericClient,
     id: Uuid,
@@ -142,6 +163,12 @@ pub async fn lock(
 
 /// Locks every superadmin row and counts them: two demotions racing each other
 /// both wait here, so the last superadmin cannot be removed twice over.
+#[tracing::instrument(
+    name = "sql",
+    level = "debug",
+    skip_all,
+    fields(call = "users::lock_superadmins")
+)]
 pub async fn lock_superadmins(db: &impl GenericClient) -> Result<usize, tokio_postgres::Error> {
     let rows = db
         .query(
@@ -155,6 +182,7 @@ pub async fn lock_superadmins(db: &impl GenericClient) -> Result<usize, tokio_po
 
 /// A page of users, newest first; `q` matches username and name, and email when
 /// `match_email`.
+#[tracing::instrument(name = "sql", level = "debug", skip_all, fields(call = "users::list"))]
 pub async fn list(
     db: &impl GenericClient,
     q: Option<&str>,
@@ -206,6 +234,12 @@ pub struct UserUpdate<'a> {
     pub password_hash: Option<&'a str>,
 }
 
+#[tracing::instrument(
+    name = "sql",
+    level = "debug",
+    skip_all,
+    fields(call = "users::update")
+)]
 pub async fn update(
     db: &impl GenericClient,
     id: Uuid,
@@ -234,6 +268,12 @@ pub async fn update(
     Ok(row.as_ref().map(user_from_row))
 }
 
+#[tracing::instrument(
+    name = "sql",
+    level = "debug",
+    skip_all,
+    fields(call = "users::delete")
+)]
 pub async fn delete(db: &impl GenericClient, id: Uuid) -> Result<bool, tokio_postgres::Error> {
     Ok(db
         .execute(
@@ -244,6 +284,12 @@ pub async fn delete(db: &impl GenericClient, id: Uuid) -> Result<bool, tokio_pos
         == 1)
 }
 
+#[tracing::instrument(
+    name = "sql",
+    level = "debug",
+    skip_all,
+    fields(call = "users::exists_username")
+)]
 pub async fn exists_username(
     db: &impl GenericClient,
     username: &str,

@@ -40,6 +40,13 @@ pub async fn deliver(
     let next_delay = policy.delay(retries);
     let event_type = envelope.as_ref().map_or("unknown", |e| e.event_type());
     let event_id = envelope.as_ref().map(|e| e.event_id).ok();
+    let span = tracing::debug_span!(
+        "event",
+        queue = %route.queue,
+        event_type,
+        event_id = event_id.map(tracing::field::display),
+        attempt = retries + 1,
+    );
     let outcome = match envelope {
         Err(e) => Err(HandlerError::abort(format!("unreadable envelope: {e}"))),
         Ok(envelope) => {
@@ -47,6 +54,7 @@ pub async fn deliver(
                 queue: route.queue.clone(),
                 envelope,
                 last_attempt: next_delay.is_none(),
+                span,
             };
             match tokio::time::timeout(HANDLER_TIMEOUT, route.consumer.send(message)).await {
                 Ok(Ok(result)) => result,

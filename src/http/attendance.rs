@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::actors::Actors;
+use crate::actors::traced::Ask;
 use crate::error::{AppError, AppResult};
 use crate::http::extract::{AuthUser, page_request};
 use crate::http::json_object::JsonObject;
@@ -36,6 +37,12 @@ pub struct CheckedIn {
     responses((status = 201, body = CheckedIn), (status = 400, body = Problem), (status = 401, body = Problem),
               (status = 403, body = Problem), (status = 409, body = Problem, description = "already_checked_in, with `record`"),
               (status = 422, body = Problem, description = "idempotency_key_reused")))]
+#[tracing::instrument(
+    name = "handler",
+    level = "debug",
+    skip_all,
+    fields(handler = "attendance::check_in")
+)]
 pub async fn check_in(
     req: HttpRequest,
     actors: web::Data<Actors>,
@@ -53,7 +60,7 @@ pub async fn check_in(
     let body = body.into_inner();
     let record = actors
         .attendance
-        .send(CheckIn {
+        .ask(CheckIn {
             caller: auth.caller,
             event_id: body.event_id,
             ticket_id: body.ticket_id,
@@ -70,6 +77,12 @@ pub async fn check_in(
 #[utoipa::path(get, path = "/attendance/{event_id}", operation_id = "listAttendance", tag = "attendance", security(("bearer" = [])),
     params(("page" = Option<u32>, Query, minimum = 1, maximum = 1000000, description = "Page number, from 1"), ("size" = Option<u32>, Query, minimum = 1, maximum = 1000, description = "Items per page (default 1000)")),
     responses((status = 200, body = Attendance), (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem)))]
+#[tracing::instrument(
+    name = "handler",
+    level = "debug",
+    skip_all,
+    fields(handler = "attendance::list")
+)]
 pub async fn list(
     req: HttpRequest,
     actors: web::Data<Actors>,
@@ -79,7 +92,7 @@ pub async fn list(
     let page = page_request(req.query_string(), 1000, 1000)?;
     let attendance = actors
         .attendance
-        .send(ListAttendance {
+        .ask(ListAttendance {
             caller: auth.caller,
             event_id: event_id.into_inner(),
             page,

@@ -6,6 +6,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::actors::WorkerActors;
+use crate::actors::traced::Ask;
 use crate::error::AppResult;
 use crate::http::extract::{AuthUser, MaybeAuthUser};
 use crate::http::json_object::JsonObject;
@@ -62,6 +63,12 @@ pub struct Registered {
     responses((status = 201, body = Registered), (status = 400, body = Problem),
               (status = 403, body = Problem, description = "role_requires_admin"),
               (status = 409, body = Problem, description = "username or email taken")))]
+#[tracing::instrument(
+    name = "handler",
+    level = "debug",
+    skip_all,
+    fields(handler = "auth::register")
+)]
 pub async fn register(
     actors: web::Data<WorkerActors>,
     body: JsonObject<RegisterBody>,
@@ -69,7 +76,7 @@ pub async fn register(
     let (account, requested_role) = body.into_inner().into_account();
     let user = actors
         .auth
-        .send(Register {
+        .ask(Register {
             account,
             requested_role,
         })
@@ -140,6 +147,12 @@ fn tokens(session: Session, with_user: bool) -> Tokens {
     responses((status = 200, body = Tokens), (status = 400, body = Problem),
               (status = 401, body = Problem, description = "invalid_credentials"),
               (status = 429, body = Problem)))]
+#[tracing::instrument(
+    name = "handler",
+    level = "debug",
+    skip_all,
+    fields(handler = "auth::login")
+)]
 pub async fn login(
     req: HttpRequest,
     actors: web::Data<WorkerActors>,
@@ -156,7 +169,7 @@ pub async fn login(
         password: body.password,
         client_ip: req.peer_addr().map(|a| a.ip()),
     };
-    let session = actors.auth.send(message).await??;
+    let session = actors.auth.ask(message).await??;
     Ok(HttpResponse::Ok().json(tokens(session, true)))
 }
 
@@ -171,12 +184,18 @@ pub struct RefreshBody {
 #[utoipa::path(post, path = "/auth/refresh", operation_id = "refreshTokens", tag = "auth", request_body = RefreshBody,
     responses((status = 200, body = Tokens),
               (status = 401, body = Problem, description = "invalid, expired or reused (refresh_token_reused)")))]
+#[tracing::instrument(
+    name = "handler",
+    level = "debug",
+    skip_all,
+    fields(handler = "auth::refresh")
+)]
 pub async fn refresh(
     actors: web::Data<WorkerActors>,
     body: JsonObject<RefreshBody>,
 ) -> AppResult<HttpResponse> {
     let refresh_token = body.into_inner().refresh_token;
-    let session = actors.auth.send(Refresh { refresh_token }).await??;
+    let session = actors.auth.ask(Refresh { refresh_token }).await??;
     Ok(HttpResponse::Ok().json(tokens(session, false)))
 }
 
@@ -188,6 +207,12 @@ pub struct Message {
 /// Revoke the session of a refresh token. Idempotent.
 #[utoipa::path(post, path = "/auth/logout", operation_id = "logout", tag = "auth", request_body = RefreshBody,
     responses((status = 200, body = Message), (status = 403, body = Problem, description = "the token is another user's")))]
+#[tracing::instrument(
+    name = "handler",
+    level = "debug",
+    skip_all,
+    fields(handler = "auth::logout")
+)]
 pub async fn logout(
     actors: web::Data<WorkerActors>,
     auth: MaybeAuthUser,
@@ -197,7 +222,7 @@ pub async fn logout(
         refresh_token: body.into_inner().refresh_token,
         caller: auth.0.map(|a| a.caller),
     };
-    actors.auth.send(message).await??;
+    actors.auth.ask(message).await??;
     Ok(HttpResponse::Ok().json(Message {
         message: "logged out",
     }))
@@ -206,13 +231,19 @@ pub async fn logout(
 /// Revoke every refresh token of the caller.
 #[utoipa::path(post, path = "/auth/logout-all", operation_id = "logoutAll", tag = "auth", security(("bearer" = [])),
     responses((status = 200, body = Message), (status = 401, body = Problem)))]
+#[tracing::instrument(
+    name = "handler",
+    level = "debug",
+    skip_all,
+    fields(handler = "auth::logout_all")
+)]
 pub async fn logout_all(
     actors: web::Data<WorkerActors>,
     auth: AuthUser,
 ) -> AppResult<HttpResponse> {
     actors
         .auth
-        .send(LogoutAll {
+        .ask(LogoutAll {
             caller: auth.caller,
         })
         .await??;
@@ -233,6 +264,12 @@ pub struct Verified {
 /// Check an access token.
 #[utoipa::path(get, path = "/auth/verify", operation_id = "verifyToken", tag = "auth", security(("bearer" = [])),
     responses((status = 200, body = Verified), (status = 401, body = Problem)))]
+#[tracing::instrument(
+    name = "handler",
+    level = "debug",
+    skip_all,
+    fields(handler = "auth::verify")
+)]
 pub async fn verify(auth: AuthUser) -> HttpResponse {
     HttpResponse::Ok().json(Verified {
         valid: true,
@@ -246,10 +283,16 @@ pub async fn verify(auth: AuthUser) -> HttpResponse {
 /// The caller's account, every field.
 #[utoipa::path(get, path = "/auth/me", operation_id = "getMe", tag = "auth", security(("bearer" = [])),
     responses((status = 200, body = User), (status = 401, body = Problem)))]
+#[tracing::instrument(
+    name = "handler",
+    level = "debug",
+    skip_all,
+    fields(handler = "auth::me")
+)]
 pub async fn me(actors: web::Data<WorkerActors>, auth: AuthUser) -> AppResult<HttpResponse> {
     let user = actors
         .auth
-        .send(GetMe {
+        .ask(GetMe {
             caller: auth.caller,
         })
         .await??;

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::actors::Actors;
+use crate::actors::traced::Ask;
 use crate::error::AppResult;
 use crate::http::extract::{AuthUser, Pagination};
 use crate::http::problem::Problem;
@@ -41,6 +42,12 @@ pub struct Replayed {
 #[utoipa::path(get, path = "/admin/dead-events", operation_id = "listDeadEvents", tag = "events", security(("bearer" = [])),
     params(DeadQuery, ("page" = Option<u32>, Query, minimum = 1, maximum = 1000000, description = "Page number, from 1"), ("size" = Option<u32>, Query, minimum = 1, maximum = 100, description = "Items per page (default 20)")),
     responses((status = 200, body = Page<DeadEvent>, description = "One page: `items`, `total`, `page`, `size`, `pages`"), (status = 403, body = Problem)))]
+#[tracing::instrument(
+    name = "handler",
+    level = "debug",
+    skip_all,
+    fields(handler = "dead_events::list")
+)]
 pub async fn list(
     actors: web::Data<Actors>,
     auth: AuthUser,
@@ -52,12 +59,18 @@ pub async fn list(
         filter: query.into_inner().into(),
         page: page.0,
     };
-    Ok(HttpResponse::Ok().json(actors.dead_letters.send(message).await??))
+    Ok(HttpResponse::Ok().json(actors.dead_letters.ask(message).await??))
 }
 
 /// Hands one dead letter back to its queue, as new (admin); 202 with what it was.
 #[utoipa::path(post, path = "/admin/dead-events/{id}/replay", operation_id = "replayDeadEvent", tag = "events", security(("bearer" = [])),
     responses((status = 202, body = DeadEvent), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem, description = "The payload is not an event; it can only be discarded")))]
+#[tracing::instrument(
+    name = "handler",
+    level = "debug",
+    skip_all,
+    fields(handler = "dead_events::replay")
+)]
 pub async fn replay(
     actors: web::Data<Actors>,
     auth: AuthUser,
@@ -67,13 +80,19 @@ pub async fn replay(
         caller: auth.caller,
         id: id.into_inner(),
     };
-    Ok(HttpResponse::Accepted().json(actors.dead_letters.send(message).await??))
+    Ok(HttpResponse::Accepted().json(actors.dead_letters.ask(message).await??))
 }
 
 /// Hands every dead letter the filter matches back to its queue (admin).
 #[utoipa::path(post, path = "/admin/dead-events/replay", operation_id = "replayDeadEvents", tag = "events", security(("bearer" = [])),
     params(DeadQuery),
     responses((status = 202, body = Replayed), (status = 403, body = Problem)))]
+#[tracing::instrument(
+    name = "handler",
+    level = "debug",
+    skip_all,
+    fields(handler = "dead_events::replay_matching")
+)]
 pub async fn replay_matching(
     actors: web::Data<Actors>,
     auth: AuthUser,
@@ -83,13 +102,19 @@ pub async fn replay_matching(
         caller: auth.caller,
         filter: query.into_inner().into(),
     };
-    let replayed = actors.dead_letters.send(message).await??;
+    let replayed = actors.dead_letters.ask(message).await??;
     Ok(HttpResponse::Accepted().json(Replayed { replayed }))
 }
 
 /// Drops one dead letter for good (admin).
 #[utoipa::path(delete, path = "/admin/dead-events/{id}", operation_id = "discardDeadEvent", tag = "events", security(("bearer" = [])),
     responses((status = 204, description = "Discarded"), (status = 403, body = Problem), (status = 404, body = Problem)))]
+#[tracing::instrument(
+    name = "handler",
+    level = "debug",
+    skip_all,
+    fields(handler = "dead_events::discard")
+)]
 pub async fn discard(
     actors: web::Data<Actors>,
     auth: AuthUser,
@@ -99,6 +124,6 @@ pub async fn discard(
         caller: auth.caller,
         id: id.into_inner(),
     };
-    actors.dead_letters.send(message).await??;
+    actors.dead_letters.ask(message).await??;
     Ok(HttpResponse::NoContent().finish())
 }

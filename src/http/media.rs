@@ -17,6 +17,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::actors::WorkerActors;
+use crate::actors::traced::Ask;
 use crate::error::{AppError, AppResult};
 use crate::http::extract::{AuthUser, Pagination};
 use crate::http::problem::Problem;
@@ -124,6 +125,12 @@ async fn read_form(limits: &UploadLimits, mut multipart: Multipart) -> AppResult
     responses((status = 201, body = Media), (status = 400, body = Problem), (status = 401, body = Problem),
         (status = 403, body = Problem), (status = 404, body = Problem), (status = 413, body = Problem),
         (status = 415, body = Problem), (status = 422, body = Problem), (status = 503, body = Problem)))]
+#[tracing::instrument(
+    name = "handler",
+    level = "debug",
+    skip_all,
+    fields(handler = "media::upload")
+)]
 pub async fn upload(
     actors: web::Data<WorkerActors>,
     limits: web::Data<UploadLimits>,
@@ -168,17 +175,23 @@ pub async fn upload(
         original_filename,
         project_id: form.project_id,
     };
-    let media = actors.media.send(message).await??;
+    let media = actors.media.ask(message).await??;
     Ok(HttpResponse::Created().json(media))
 }
 
 /// One file's record: URLs, type, size and thumbnail status.
 #[utoipa::path(get, path = "/media/{id}", operation_id = "getMedia", tag = "media",
     responses((status = 200, body = Media), (status = 404, body = Problem)))]
+#[tracing::instrument(
+    name = "handler",
+    level = "debug",
+    skip_all,
+    fields(handler = "media::get")
+)]
 pub async fn get(actors: web::Data<WorkerActors>, id: web::Path<Uuid>) -> AppResult<HttpResponse> {
     let media = actors
         .media
-        .send(GetMedia {
+        .ask(GetMedia {
             id: id.into_inner(),
         })
         .await??;
@@ -194,6 +207,12 @@ pub struct MediaFilter {
 #[utoipa::path(get, path = "/media", operation_id = "listMedia", tag = "media",
     params(("project_id" = Option<Uuid>, Query), ("page" = Option<u32>, Query, minimum = 1, maximum = 1000000, description = "Page number, from 1"), ("size" = Option<u32>, Query, minimum = 1, maximum = 100, description = "Items per page (default 20)")),
     responses((status = 200, body = Page<Media>, description = "One page: `items`, `total`, `page`, `size`, `pages`"), (status = 400, body = Problem), (status = 404, body = Problem)))]
+#[tracing::instrument(
+    name = "handler",
+    level = "debug",
+    skip_all,
+    fields(handler = "media::list")
+)]
 pub async fn list(
     actors: web::Data<WorkerActors>,
     filter: web::Query<MediaFilter>,
@@ -215,12 +234,18 @@ pub async fn list(
         project_id,
         page: page.0,
     };
-    Ok(HttpResponse::Ok().json(actors.media.send(message).await??))
+    Ok(HttpResponse::Ok().json(actors.media.ask(message).await??))
 }
 
 /// Delete a file and its thumbnail (owner or admin).
 #[utoipa::path(delete, path = "/media/{id}", operation_id = "deleteMedia", tag = "media", security(("bearer" = [])),
     responses((status = 204), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
+#[tracing::instrument(
+    name = "handler",
+    level = "debug",
+    skip_all,
+    fields(handler = "media::delete")
+)]
 pub async fn delete(
     actors: web::Data<WorkerActors>,
     auth: AuthUser,
@@ -230,6 +255,6 @@ pub async fn delete(
         caller: auth.caller,
         id: id.into_inner(),
     };
-    actors.media.send(message).await??;
+    actors.media.ask(message).await??;
     Ok(HttpResponse::NoContent().finish())
 }

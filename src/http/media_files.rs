@@ -6,6 +6,7 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder, web};
 
 use crate::actors::WorkerActors;
+use crate::actors::traced::Ask;
 use crate::error::AppResult;
 use crate::http::problem::Problem;
 use crate::messages::media::{HeldVersions, MediaFile, OpenMediaFile};
@@ -18,6 +19,12 @@ const CACHE_CONTROL: &str = "public, max-age=3600";
 #[utoipa::path(get, path = "/media/uploads/{path}", operation_id = "getUploadedFile", tag = "media",
     params(("path" = String, Path, description = "`<user_id>/<file_id>.<ext>`")),
     responses((status = 200, description = "the file's bytes"), (status = 304), (status = 404, body = Problem)))]
+#[tracing::instrument(
+    name = "handler",
+    level = "debug",
+    skip_all,
+    fields(handler = "media_files::upload")
+)]
 pub async fn upload(
     actors: web::Data<WorkerActors>,
     req: HttpRequest,
@@ -30,6 +37,12 @@ pub async fn upload(
 #[utoipa::path(get, path = "/media/thumbnails/{path}", operation_id = "getThumbnail", tag = "media",
     params(("path" = String, Path, description = "`<user_id>/<file_id>_thumb.jpg`")),
     responses((status = 200, description = "the JPEG thumbnail"), (status = 304), (status = 404, body = Problem)))]
+#[tracing::instrument(
+    name = "handler",
+    level = "debug",
+    skip_all,
+    fields(handler = "media_files::thumbnail")
+)]
 pub async fn thumbnail(
     actors: web::Data<WorkerActors>,
     req: HttpRequest,
@@ -44,7 +57,7 @@ async fn serve(actors: &WorkerActors, req: &HttpRequest, path: String) -> AppRes
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())
         .map(held_versions);
-    let file = actors.media.send(OpenMediaFile { path, held }).await??;
+    let file = actors.media.ask(OpenMediaFile { path, held }).await??;
     Ok(match file {
         MediaFile::NotModified { etag } => {
             with_headers(HttpResponse::NotModified(), &etag).finish()

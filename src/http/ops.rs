@@ -6,6 +6,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::actors::Actors;
+use crate::actors::traced::Ask;
 use crate::error::AppResult;
 use crate::messages::ops::{CheckReadiness, CheckState, RefreshGauges};
 use crate::metrics;
@@ -21,6 +22,12 @@ pub struct Health {
 
 /// Liveness: the process is up and serving HTTP.
 #[utoipa::path(get, path = "/health", operation_id = "getHealth", tag = "operations", responses((status = 200, body = Health)))]
+#[tracing::instrument(
+    name = "handler",
+    level = "debug",
+    skip_all,
+    fields(handler = "ops::health")
+)]
 pub async fn health() -> HttpResponse {
     HttpResponse::Ok().json(Health {
         status: "ok",
@@ -48,8 +55,14 @@ pub struct ReadinessBody {
         (status = 503, body = ReadinessBody, description = "a dependency is down"),
     )
 )]
+#[tracing::instrument(
+    name = "handler",
+    level = "debug",
+    skip_all,
+    fields(handler = "ops::ready")
+)]
 pub async fn ready(actors: web::Data<Actors>) -> AppResult<HttpResponse> {
-    let readiness = actors.health.send(CheckReadiness).await?;
+    let readiness = actors.health.ask(CheckReadiness).await?;
     let ready = readiness.is_ready();
     let body = ReadinessBody {
         status: if ready { "ready" } else { "unavailable" },
@@ -71,8 +84,14 @@ pub async fn ready(actors: web::Data<Actors>) -> AppResult<HttpResponse> {
     tag = "operations",
     responses((status = 200, content_type = "text/plain", body = String))
 )]
+#[tracing::instrument(
+    name = "handler",
+    level = "debug",
+    skip_all,
+    fields(handler = "ops::prometheus_metrics")
+)]
 pub async fn prometheus_metrics(actors: web::Data<Actors>) -> AppResult<HttpResponse> {
-    actors.health.send(RefreshGauges).await?;
+    actors.health.ask(RefreshGauges).await?;
     Ok(HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4; charset=utf-8")
         .body(metrics::render()))

@@ -8,6 +8,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::actors::WorkerActors;
+use crate::actors::traced::Ask;
 use crate::error::AppResult;
 use crate::http::extract::AuthUser;
 use crate::http::json_object::JsonObject;
@@ -20,10 +21,16 @@ use crate::messages::profiles::{
 /// The caller's profile, with their email.
 #[utoipa::path(get, path = "/profile/me", operation_id = "getMyProfile", tag = "profiles", security(("bearer" = [])),
     responses((status = 200, body = Profile), (status = 401, body = Problem)))]
+#[tracing::instrument(
+    name = "handler",
+    level = "debug",
+    skip_all,
+    fields(handler = "profiles::me")
+)]
 pub async fn me(actors: web::Data<WorkerActors>, auth: AuthUser) -> AppResult<HttpResponse> {
     let profile = actors
         .profile
-        .send(GetOwnProfile {
+        .ask(GetOwnProfile {
             caller: auth.caller,
         })
         .await??;
@@ -52,6 +59,12 @@ pub struct ProfileBody {
 /// Upsert the given fields only (`null` clears one). PATCH is accepted too.
 #[utoipa::path(method(put, patch), path = "/profile/me", operation_id = "updateMyProfile", tag = "profiles", security(("bearer" = [])), request_body = ProfileBody,
     responses((status = 200, body = Profile), (status = 400, body = Problem), (status = 401, body = Problem)))]
+#[tracing::instrument(
+    name = "handler",
+    level = "debug",
+    skip_all,
+    fields(handler = "profiles::update")
+)]
 pub async fn update(
     actors: web::Data<WorkerActors>,
     auth: AuthUser,
@@ -67,7 +80,7 @@ pub async fn update(
     };
     let profile = actors
         .profile
-        .send(UpdateProfile {
+        .ask(UpdateProfile {
             caller: auth.caller,
             patch,
         })
@@ -78,13 +91,19 @@ pub async fn update(
 /// Anyone's public profile (no email).
 #[utoipa::path(get, path = "/profiles/{user_id}", operation_id = "getProfile", tag = "profiles",
     responses((status = 200, body = Profile), (status = 404, body = Problem)))]
+#[tracing::instrument(
+    name = "handler",
+    level = "debug",
+    skip_all,
+    fields(handler = "profiles::public")
+)]
 pub async fn public(
     actors: web::Data<WorkerActors>,
     user_id: web::Path<Uuid>,
 ) -> AppResult<HttpResponse> {
     let profile = actors
         .profile
-        .send(GetPublicProfile {
+        .ask(GetPublicProfile {
             user_id: user_id.into_inner(),
         })
         .await??;

@@ -6,6 +6,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::actors::WorkerActors;
+use crate::actors::traced::Ask;
 use crate::error::{AppError, AppResult};
 use crate::http::extract::{AuthUser, Pagination};
 use crate::http::json_object::JsonObject;
@@ -57,6 +58,12 @@ impl ProjectBody {
 /// Create a project (the caller owns it).
 #[utoipa::path(post, path = "/projects", operation_id = "createProject", tag = "projects", security(("bearer" = [])), request_body = ProjectBody,
     responses((status = 201, body = Project), (status = 400, body = Problem), (status = 401, body = Problem)))]
+#[tracing::instrument(
+    name = "handler",
+    level = "debug",
+    skip_all,
+    fields(handler = "projects::create")
+)]
 pub async fn create(
     actors: web::Data<WorkerActors>,
     auth: AuthUser,
@@ -68,7 +75,7 @@ pub async fn create(
     }
     let project = actors
         .portfolio
-        .send(CreateProject {
+        .ask(CreateProject {
             caller: auth.caller,
             fields,
         })
@@ -79,10 +86,16 @@ pub async fn create(
 /// One project by id.
 #[utoipa::path(get, path = "/projects/{id}", operation_id = "getProject", tag = "projects",
     responses((status = 200, body = Project), (status = 404, body = Problem)))]
+#[tracing::instrument(
+    name = "handler",
+    level = "debug",
+    skip_all,
+    fields(handler = "projects::get")
+)]
 pub async fn get(actors: web::Data<WorkerActors>, id: web::Path<Uuid>) -> AppResult<HttpResponse> {
     let project = actors
         .portfolio
-        .send(GetProject {
+        .ask(GetProject {
             id: id.into_inner(),
         })
         .await??;
@@ -93,10 +106,16 @@ pub async fn get(actors: web::Data<WorkerActors>, id: web::Path<Uuid>) -> AppRes
 #[utoipa::path(get, path = "/projects", operation_id = "listProjects", tag = "projects",
     params(("page" = Option<u32>, Query, minimum = 1, maximum = 1000000, description = "Page number, from 1"), ("size" = Option<u32>, Query, minimum = 1, maximum = 100, description = "Items per page (default 20)")),
     responses((status = 200, body = Page<Project>, description = "One page: `items`, `total`, `page`, `size`, `pages`"), (status = 400, body = Problem)))]
+#[tracing::instrument(
+    name = "handler",
+    level = "debug",
+    skip_all,
+    fields(handler = "projects::list")
+)]
 pub async fn list(actors: web::Data<WorkerActors>, page: Pagination) -> AppResult<HttpResponse> {
     let projects = actors
         .portfolio
-        .send(ListProjects {
+        .ask(ListProjects {
             owner: None,
             page: page.0,
         })
@@ -108,6 +127,12 @@ pub async fn list(actors: web::Data<WorkerActors>, page: Pagination) -> AppResul
 #[utoipa::path(get, path = "/projects/user/{user_id}", operation_id = "listUserProjects", tag = "projects",
     params(("page" = Option<u32>, Query, minimum = 1, maximum = 1000000, description = "Page number, from 1"), ("size" = Option<u32>, Query, minimum = 1, maximum = 100, description = "Items per page (default 20)")),
     responses((status = 200, body = Page<Project>, description = "One page: `items`, `total`, `page`, `size`, `pages`"), (status = 404, body = Problem)))]
+#[tracing::instrument(
+    name = "handler",
+    level = "debug",
+    skip_all,
+    fields(handler = "projects::by_user")
+)]
 pub async fn by_user(
     actors: web::Data<WorkerActors>,
     user_id: web::Path<Uuid>,
@@ -117,12 +142,18 @@ pub async fn by_user(
         owner: Some(user_id.into_inner()),
         page: page.0,
     };
-    Ok(HttpResponse::Ok().json(actors.portfolio.send(message).await??))
+    Ok(HttpResponse::Ok().json(actors.portfolio.ask(message).await??))
 }
 
 /// Partial update by the owner or an admin (absent keeps, `null` clears).
 #[utoipa::path(method(patch, put), path = "/projects/{id}", operation_id = "updateProject", tag = "projects", security(("bearer" = [])), request_body = ProjectBody,
     responses((status = 200, body = Project), (status = 400, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
+#[tracing::instrument(
+    name = "handler",
+    level = "debug",
+    skip_all,
+    fields(handler = "projects::update")
+)]
 pub async fn update(
     actors: web::Data<WorkerActors>,
     auth: AuthUser,
@@ -134,7 +165,7 @@ pub async fn update(
         id: id.into_inner(),
         fields: body.into_inner().into_fields()?,
     };
-    Ok(HttpResponse::Ok().json(actors.portfolio.send(message).await??))
+    Ok(HttpResponse::Ok().json(actors.portfolio.ask(message).await??))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -145,6 +176,12 @@ pub struct ThumbnailBody {
 /// Set (or, with `null`, clear) the thumbnail.
 #[utoipa::path(put, path = "/projects/{id}/thumbnail", operation_id = "setProjectThumbnail", tag = "projects", security(("bearer" = [])), request_body = ThumbnailBody,
     responses((status = 200, body = Project), (status = 400, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
+#[tracing::instrument(
+    name = "handler",
+    level = "debug",
+    skip_all,
+    fields(handler = "projects::set_thumbnail")
+)]
 pub async fn set_thumbnail(
     actors: web::Data<WorkerActors>,
     auth: AuthUser,
@@ -156,12 +193,18 @@ pub async fn set_thumbnail(
         id: id.into_inner(),
         thumbnail_url: body.into_inner().thumbnail_url,
     };
-    Ok(HttpResponse::Ok().json(actors.portfolio.send(message).await??))
+    Ok(HttpResponse::Ok().json(actors.portfolio.ask(message).await??))
 }
 
 /// Delete a project (owner or admin); its files stay, detached.
 #[utoipa::path(delete, path = "/projects/{id}", operation_id = "deleteProject", tag = "projects", security(("bearer" = [])),
     responses((status = 204), (status = 403, body = Problem), (status = 404, body = Problem)))]
+#[tracing::instrument(
+    name = "handler",
+    level = "debug",
+    skip_all,
+    fields(handler = "projects::delete")
+)]
 pub async fn delete(
     actors: web::Data<WorkerActors>,
     auth: AuthUser,
@@ -171,7 +214,7 @@ pub async fn delete(
         caller: auth.caller,
         id: id.into_inner(),
     };
-    actors.portfolio.send(message).await??;
+    actors.portfolio.ask(message).await??;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -183,10 +226,16 @@ pub struct Queued {
 /// Re-emit every project so the search index can be rebuilt (admin).
 #[utoipa::path(post, path = "/admin/reindex-projects", operation_id = "reindexProjects", tag = "projects", security(("bearer" = [])),
     responses((status = 202, body = Queued), (status = 403, body = Problem)))]
+#[tracing::instrument(
+    name = "handler",
+    level = "debug",
+    skip_all,
+    fields(handler = "projects::reindex")
+)]
 pub async fn reindex(actors: web::Data<WorkerActors>, auth: AuthUser) -> AppResult<HttpResponse> {
     let queued = actors
         .portfolio
-        .send(ReindexProjects {
+        .ask(ReindexProjects {
             caller: auth.caller,
         })
         .await??;

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::actors::WorkerActors;
+use crate::actors::traced::Ask;
 use crate::error::AppResult;
 use crate::http::extract::Pagination;
 use crate::http::problem::Problem;
@@ -23,6 +24,12 @@ pub struct SearchQuery {
     params(SearchQuery, ("page" = Option<u32>, Query, minimum = 1, maximum = 1000000, description = "Page number, from 1"), ("size" = Option<u32>, Query, minimum = 1, maximum = 100, description = "Items per page (default 20)")),
     responses((status = 200, body = SearchPage), (status = 400, body = Problem),
               (status = 503, body = Problem, description = "search_unavailable")))]
+#[tracing::instrument(
+    name = "handler",
+    level = "debug",
+    skip_all,
+    fields(handler = "search::search")
+)]
 pub async fn search(
     actors: web::Data<WorkerActors>,
     page: Pagination,
@@ -39,7 +46,7 @@ pub async fn search(
         .collect();
     let results = actors
         .search
-        .send(SearchProjects {
+        .ask(SearchProjects {
             query,
             tags,
             page: page.0,
@@ -62,11 +69,17 @@ pub struct Suggestions {
 /// Up to five titles and tags starting with (a word starting with) the prefix.
 #[utoipa::path(get, path = "/search/suggest", operation_id = "suggestProjects", tag = "search", params(SuggestQuery),
     responses((status = 200, body = Suggestions), (status = 400, body = Problem), (status = 503, body = Problem)))]
+#[tracing::instrument(
+    name = "handler",
+    level = "debug",
+    skip_all,
+    fields(handler = "search::suggest")
+)]
 pub async fn suggest(
     actors: web::Data<WorkerActors>,
     q: web::Query<SuggestQuery>,
 ) -> AppResult<HttpResponse> {
     let prefix = q.into_inner().query.unwrap_or_default();
-    let suggestions = actors.search.send(Suggest { prefix }).await??;
+    let suggestions = actors.search.ask(Suggest { prefix }).await??;
     Ok(HttpResponse::Ok().json(Suggestions { suggestions }))
 }

@@ -6,6 +6,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::actors::WorkerActors;
+use crate::actors::traced::Ask;
 use crate::error::AppResult;
 use crate::http::auth::RegisterBody;
 use crate::http::extract::{AuthUser, Pagination};
@@ -28,6 +29,12 @@ pub struct UserQuery {
 #[utoipa::path(get, path = "/users", operation_id = "listUsers", tag = "users", security(("bearer" = [])),
     params(UserQuery, ("page" = Option<u32>, Query, minimum = 1, maximum = 1000000, description = "Page number, from 1"), ("size" = Option<u32>, Query, minimum = 1, maximum = 100, description = "Items per page (default 20)")),
     responses((status = 200, body = Page<UserView>, description = "One page: `items`, `total`, `page`, `size`, `pages`"), (status = 400, body = Problem), (status = 401, body = Problem)))]
+#[tracing::instrument(
+    name = "handler",
+    level = "debug",
+    skip_all,
+    fields(handler = "users::list")
+)]
 pub async fn list(
     actors: web::Data<WorkerActors>,
     auth: AuthUser,
@@ -39,12 +46,18 @@ pub async fn list(
         page: page.0,
         q: query.into_inner().q,
     };
-    Ok(HttpResponse::Ok().json(actors.auth.send(message).await??))
+    Ok(HttpResponse::Ok().json(actors.auth.ask(message).await??))
 }
 
 /// One user: every field for admins and the user themself, public fields for others.
 #[utoipa::path(get, path = "/users/{id}", operation_id = "getUser", tag = "users", security(("bearer" = [])),
     responses((status = 200, body = UserView), (status = 401, body = Problem), (status = 404, body = Problem)))]
+#[tracing::instrument(
+    name = "handler",
+    level = "debug",
+    skip_all,
+    fields(handler = "users::get")
+)]
 pub async fn get(
     actors: web::Data<WorkerActors>,
     auth: AuthUser,
@@ -52,7 +65,7 @@ pub async fn get(
 ) -> AppResult<HttpResponse> {
     let user = actors
         .auth
-        .send(GetUser {
+        .ask(GetUser {
             caller: auth.caller,
             id: id.into_inner(),
         })
@@ -69,6 +82,12 @@ pub struct CreateUserBody {
 /// An admin creates a user with a role they may grant.
 #[utoipa::path(post, path = "/users", operation_id = "createUser", tag = "users", security(("bearer" = [])), request_body = RegisterBody,
     responses((status = 201, body = User), (status = 400, body = Problem), (status = 403, body = Problem), (status = 409, body = Problem)))]
+#[tracing::instrument(
+    name = "handler",
+    level = "debug",
+    skip_all,
+    fields(handler = "users::create")
+)]
 pub async fn create(
     actors: web::Data<WorkerActors>,
     auth: AuthUser,
@@ -77,7 +96,7 @@ pub async fn create(
     let (account, requested_role) = body.into_inner().account.into_account();
     let user = actors
         .auth
-        .send(CreateUser {
+        .ask(CreateUser {
             caller: auth.caller,
             account,
             requested_role,
@@ -113,6 +132,12 @@ pub struct PatchUserBody {
 #[utoipa::path(method(patch, put), path = "/users/{id}", operation_id = "updateUser", tag = "users", security(("bearer" = [])), request_body = PatchUserBody,
     responses((status = 200, body = User), (status = 400, body = Problem), (status = 403, body = Problem),
               (status = 404, body = Problem), (status = 409, body = Problem)))]
+#[tracing::instrument(
+    name = "handler",
+    level = "debug",
+    skip_all,
+    fields(handler = "users::update")
+)]
 pub async fn update(
     actors: web::Data<WorkerActors>,
     auth: AuthUser,
@@ -132,7 +157,7 @@ pub async fn update(
     };
     let user = actors
         .auth
-        .send(UpdateUser {
+        .ask(UpdateUser {
             caller: auth.caller,
             id: id.into_inner(),
             patch,
@@ -145,6 +170,12 @@ pub async fn update(
 #[utoipa::path(delete, path = "/users/{id}", operation_id = "deleteUser", tag = "users", security(("bearer" = [])),
     responses((status = 204), (status = 403, body = Problem), (status = 404, body = Problem),
               (status = 409, body = Problem, description = "last_superadmin")))]
+#[tracing::instrument(
+    name = "handler",
+    level = "debug",
+    skip_all,
+    fields(handler = "users::delete")
+)]
 pub async fn delete(
     actors: web::Data<WorkerActors>,
     auth: AuthUser,
@@ -152,7 +183,7 @@ pub async fn delete(
 ) -> AppResult<HttpResponse> {
     actors
         .auth
-        .send(DeleteUser {
+        .ask(DeleteUser {
             caller: auth.caller,
             id: id.into_inner(),
         })

@@ -118,6 +118,8 @@ pub struct HandleEvent {
     pub envelope: EventEnvelope,
     /// No retry follows if this try fails: a handler records a final failure now.
     pub last_attempt: bool,
+    /// The delivery's `event` span (queue, type, id, attempt): the handler works in it.
+    pub span: tracing::Span,
 }
 
 /// Why a handler failed, and whether trying again can help; the message is kept as

@@ -262,7 +262,9 @@ async fn blocking<T: Send + 'static>(
     work: impl FnOnce(&EmbeddedIndex) -> Result<T, SearchError> + Send + 'static,
 ) -> Result<T, SearchError> {
     let index = index.clone();
-    tokio::task::spawn_blocking(move || work(&index))
+    // The blocking thread works in the caller's span (search, index write).
+    let span = tracing::Span::current();
+    tokio::task::spawn_blocking(move || span.in_scope(|| work(&index)))
         .await
         .map_err(|e| SearchError(format!("search task failed: {e}")))?
 }
@@ -272,14 +274,27 @@ pub struct Embedded(pub Arc<EmbeddedIndex>);
 
 #[async_trait::async_trait]
 impl SearchIndex for Embedded {
+    #[tracing::instrument(name = "index", level = "debug", skip_all, fields(backend = "embedded", op = "write", upserts = changes.upserts.len(), deletes = changes.deletes.len()))]
     async fn apply(&self, changes: IndexChanges) -> Result<(), SearchError> {
         blocking(&self.0, move |i| i.apply_blocking(changes)).await
     }
 
+    #[tracing::instrument(
+        name = "index",
+        level = "debug",
+        skip_all,
+        fields(backend = "embedded", op = "search")
+    )]
     async fn search(&self, request: SearchRequest) -> Result<SearchResults, SearchError> {
         blocking(&self.0, move |i| embedded_query::search(i, &request)).await
     }
 
+    #[tracing::instrument(
+        name = "index",
+        level = "debug",
+        skip_all,
+        fields(backend = "embedded", op = "suggest")
+    )]
     async fn suggest(&self, prefix: String) -> Result<Vec<Suggestion>, SearchError> {
         blocking(&self.0, move |i| embedded_query::suggest(i, &prefix)).await
     }

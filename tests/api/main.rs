@@ -30,4 +30,5 @@ mod storage;
 mod supervision;
 mod tcp_proxy;
 mod tokens;
+mod traces;
 mod users;

@@ -382,6 +382,7 @@ async fn the_indexer_converges_on_the_database_under_a_shuffled_duplicated_event
             queue: "test".into(),
             envelope,
             last_attempt: false,
+            span: tracing::Span::none(),
         })
     });
     for outcome in futures_util::future::join_all(sends).await {

@@ -134,3 +134,5 @@ impl Handler<ListAttendance> for AttendanceActor {
         })
     }
 }
+
+crate::traced!(AttendanceActor: CheckIn, ListAttendance);

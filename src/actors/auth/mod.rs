@@ -83,3 +83,5 @@ answer_with! {
     UpdateUser => update_user -> User;
     DeleteUser => delete_user -> ();
 }
+
+crate::traced!(AuthActor: Register, Login, Refresh, Logout, LogoutAll, GetMe, ListUsers, GetUser, CreateUser, UpdateUser, DeleteUser);

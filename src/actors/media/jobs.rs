@@ -64,7 +64,7 @@ impl Handler<HandleEvent> for MediaJobsActor {
     type Result = ResponseFuture<Result<(), HandlerError>>;
 
     fn handle(&mut self, msg: HandleEvent, _: &mut Context<Self>) -> Self::Result {
-        self.answer(async move |jobs| {
+        self.answer_in(msg.span.clone(), async move |jobs| {
             match msg.envelope.event {
                 DomainEvent::MediaUploaded(uploaded) => {
                     let made = jobs.thumbnail(uploaded.file_id).await;
@@ -91,6 +91,7 @@ impl Handler<HandleEvent> for MediaJobsActor {
 }
 
 impl MediaJobs {
+    #[tracing::instrument(name = "thumbnail_job", level = "debug", skip(self))]
     async fn thumbnail(&self, file_id: Uuid) -> Result<(), HandlerError> {
         let row = {
             let db = self.pool.get().await.map_err(HandlerError::retry)?;

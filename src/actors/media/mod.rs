@@ -272,3 +272,5 @@ pub async fn remove_objects(
     }
     failed.map_or(Ok(()), Err)
 }
+
+crate::traced!(MediaActor: Upload, GetMedia, ListMedia, DeleteMedia, crate::messages::media::OpenMediaFile);

@@ -22,6 +22,8 @@ const QUEUE_PER_THREAD: usize = 2;
 struct MakeThumbnail {
     bytes: Bytes,
     spec: ThumbnailSpec,
+    /// The job's span (the event delivery's): the work is a `thumbnail` span under it.
+    span: tracing::Span,
 }
 
 struct Thumbnailer;
@@ -34,6 +36,8 @@ impl Handler<MakeThumbnail> for Thumbnailer {
     type Result = Result<Thumbnail, String>;
 
     fn handle(&mut self, msg: MakeThumbnail, _: &mut SyncContext<Self>) -> Self::Result {
+        let _caller = msg.span.enter();
+        let _step = tracing::debug_span!("thumbnail", bytes = msg.bytes.len()).entered();
         let started = std::time::Instant::now();
         let made = thumbnail::make_thumbnail(&msg.bytes, &msg.spec);
         let outcome = if made.is_ok() { "made" } else { "failed" };
@@ -78,6 +82,7 @@ impl ThumbnailerPool {
         let job = MakeThumbnail {
             bytes,
             spec: self.spec,
+            span: tracing::Span::current(),
         };
         self.addr
             .send(job)

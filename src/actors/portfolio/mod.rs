@@ -211,3 +211,5 @@ impl Handler<ReindexProjects> for PortfolioActor {
         })
     }
 }
+
+crate::traced!(PortfolioActor: CreateProject, GetProject, ListProjects, UpdateProject, SetThumbnail, DeleteProject, ReindexProjects);

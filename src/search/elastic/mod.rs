@@ -232,12 +232,19 @@ pub struct ElasticRebuild {
 
 #[async_trait::async_trait]
 impl SearchIndex for ElasticIndex {
+    #[tracing::instrument(name = "index", level = "debug", skip_all, fields(backend = "elasticsearch", op = "write", upserts = changes.upserts.len(), deletes = changes.deletes.len()))]
     async fn apply(&self, changes: IndexChanges) -> Result<(), SearchError> {
         self.ensure().await?;
         let lines = Self::bulk_lines(&self.alias, &changes);
         self.bulk("/_bulk", lines).await
     }
 
+    #[tracing::instrument(
+        name = "index",
+        level = "debug",
+        skip_all,
+        fields(backend = "elasticsearch", op = "search")
+    )]
     async fn search(&self, request: SearchRequest) -> Result<SearchResults, SearchError> {
         self.ensure().await?;
         let path = format!("/{}/_search", self.alias);
@@ -257,6 +264,12 @@ impl SearchIndex for ElasticIndex {
         })
     }
 
+    #[tracing::instrument(
+        name = "index",
+        level = "debug",
+        skip_all,
+        fields(backend = "elasticsearch", op = "suggest")
+    )]
     async fn suggest(&self, typed: String) -> Result<Vec<Suggestion>, SearchError> {
         let Some(prefix) = suggest_prefix(&typed) else {
             return Ok(Vec::new());
