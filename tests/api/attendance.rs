@@ -5,7 +5,7 @@ use std::time::Duration;
 use futures_util::future::join_all;
 use serde_json::{Value, json};
 
-use crate::harness::{Reply, TestApp, TestUser, spawn_app, wait_for};
+use crate::support::{Reply, TestApp, TestUser, spawn_app, wait_for};
 
 async fn check_in(
     app: &TestApp,
@@ -115,10 +115,7 @@ async fn of_fifty_concurrent_check_ins_of_one_ticket_exactly_one_is_admitted() {
         let doc = reply.problem(409, "already_checked_in");
         assert_eq!(doc["record"], record);
     }
-    let list = app
-        .call("GET", "/attendance/gala", &gates[0].access, None)
-        .await
-        .json();
+    let list = app.attendance(&gates[0].access, "gala", "").await.json();
     assert_eq!(list["total_checkins"], 1);
 }
 
@@ -204,9 +201,7 @@ async fn attendance_lists_oldest_first_with_totals_and_bounded_pages() {
         );
     }
     check_in(&app, &gate, "other-event", "t9", None).await;
-    let list = app
-        .call("GET", "/attendance/conf", &gate.access, None)
-        .await;
+    let list = app.attendance(&gate.access, "conf", "").await;
     assert_eq!(list.status, 200, "{}", list.text);
     let body = list.json();
     assert_eq!(body["event_id"], "conf");
@@ -224,22 +219,19 @@ async fn attendance_lists_oldest_first_with_totals_and_bounded_pages() {
     assert_eq!(body["records"][0]["checked_in_by"], "lister");
 
     let page2 = app
-        .call("GET", "/attendance/conf?page=2&size=2", &gate.access, None)
+        .attendance(&gate.access, "conf", "page=2&size=2")
         .await
         .json();
     assert_eq!(page2["pages"], 3);
     assert_eq!(page2["records"][0]["ticket_id"], "t2");
-    app.call("GET", "/attendance/conf?size=1001", &gate.access, None)
+    app.attendance(&gate.access, "conf", "size=1001")
         .await
         .problem(400, "validation_failed");
     let user = app.user("nosy").await;
-    app.call("GET", "/attendance/conf", &user.access, None)
+    app.attendance(&user.access, "conf", "")
         .await
         .problem(403, "committee_required");
-    let empty = app
-        .call("GET", "/attendance/nobody-came", &gate.access, None)
-        .await
-        .json();
+    let empty = app.attendance(&gate.access, "nobody-came", "").await.json();
     assert_eq!(empty["total_checkins"], 0);
     assert_eq!(empty["pages"], 0);
 }
@@ -253,20 +245,12 @@ async fn a_check_in_keeps_its_username_after_the_user_is_deleted_and_emits_an_ev
         201
     );
     let root = app.root().await;
-    assert_eq!(
-        app.call("DELETE", &format!("/users/{}", gate.id), &root.access, None)
-            .await
-            .status,
-        204
-    );
-    let list = app
-        .call("GET", "/attendance/night", &root.access, None)
-        .await
-        .json();
+    assert_eq!(app.delete_user(&root.access, &gate.id).await.status, 204);
+    let list = app.attendance(&root.access, "night", "").await.json();
     assert_eq!(list["records"][0]["checked_in_by"], "temp_gate");
 
     let published = wait_for(Duration::from_secs(10), || async {
-        app.get("/metrics")
+        app.metrics()
             .await
             .text
             .contains(r#"events_published_total{event_type="attendance.checked_in"} 1"#)

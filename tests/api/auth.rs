@@ -3,16 +3,13 @@
 use futures_util::future::join_all;
 use serde_json::json;
 
-use crate::harness::{
-    PASSWORD, ROOT_PASSWORD, ROOT_USERNAME, spawn_app, spawn_app_on, spawn_app_with,
-};
+use crate::support::{PASSWORD, ROOT_PASSWORD, ROOT_USERNAME, app, spawn_app};
 
 #[actix_web::test]
 async fn register_answers_201_with_the_spec_fields_and_the_user_role() {
     let app = spawn_app().await;
     let reply = app
-        .post_json(
-            "/auth/register",
+        .register_with(
             &json!({"username": "Ana.B", "password": PASSWORD, "email": " Ana@Example.ORG "}),
         )
         .await;
@@ -34,7 +31,7 @@ async fn register_accepts_the_seed_aliases_fullname_and_no_tlp() {
     let body = json!({"username": "budi", "password": PASSWORD, "fullname": "Budi S", "no_tlp": "+62 812-000"});
     assert_eq!(app.post_json("/users/register", &body).await.status, 201);
     let budi = app.login_user("budi", PASSWORD).await;
-    let me = app.call("GET", "/auth/me", &budi.access, None).await.json();
+    let me = app.me(&budi.access).await.json();
     assert_eq!(me["name"], "Budi S");
     assert_eq!(me["phone"], "+62 812-000");
     assert!(me.get("password_hash").is_none() && me.get("password").is_none());
@@ -45,7 +42,7 @@ async fn register_asking_for_a_privileged_role_is_403_and_creates_nothing() {
     let app = spawn_app().await;
     for role in ["admin", "committee", "superadmin"] {
         let body = json!({"username": "sneaky", "password": PASSWORD, "role": role});
-        app.post_json("/auth/register", &body)
+        app.register_with(&body)
             .await
             .problem(403, "role_requires_admin");
     }
@@ -53,10 +50,7 @@ async fn register_asking_for_a_privileged_role_is_403_and_creates_nothing() {
         .await
         .problem(401, "invalid_credentials");
     let explicit_user = json!({"username": "honest", "password": PASSWORD, "role": "user"});
-    assert_eq!(
-        app.post_json("/auth/register", &explicit_user).await.status,
-        201
-    );
+    assert_eq!(app.register_with(&explicit_user).await.status, 201);
 }
 
 #[actix_web::test]
@@ -64,7 +58,7 @@ async fn register_reports_every_invalid_field_at_once() {
     let app = spawn_app().await;
     let body = json!({"username": "a b", "password": "short", "email": "not-an-email"});
     let doc = app
-        .post_json("/auth/register", &body)
+        .register_with(&body)
         .await
         .problem(400, "validation_failed");
     for field in ["username", "password", "email"] {
@@ -83,19 +77,13 @@ async fn a_password_over_72_bytes_is_refused_not_truncated() {
     let app = spawn_app().await;
     let long = "€".repeat(25); // 75 bytes
     let doc = app
-        .post_json(
-            "/auth/register",
-            &json!({"username": "longpw", "password": long}),
-        )
+        .register_with(&json!({"username": "longpw", "password": long}))
         .await
         .problem(400, "validation_failed");
     assert!(doc["errors"]["password"].as_str().unwrap().contains("72"));
     let exactly_72 = "x".repeat(72);
     let reply = app
-        .post_json(
-            "/auth/register",
-            &json!({"username": "pw72", "password": exactly_72}),
-        )
+        .register_with(&json!({"username": "pw72", "password": exactly_72}))
         .await;
     assert_eq!(reply.status, 201);
     app.login_user("pw72", &"x".repeat(72)).await;
@@ -110,16 +98,12 @@ async fn duplicate_username_or_email_is_409_case_insensitively() {
     let app = spawn_app().await;
     app.register("carla").await;
     let doc = app
-        .post_json(
-            "/auth/register",
-            &json!({"username": "CARLA", "password": PASSWORD}),
-        )
+        .register_with(&json!({"username": "CARLA", "password": PASSWORD}))
         .await
         .problem(409, "duplicate");
     assert_eq!(doc["errors"]["username"], "username has been taken");
     let doc = app
-        .post_json(
-            "/auth/register",
+        .register_with(
             &json!({"username": "carla2", "password": PASSWORD, "email": "Carla@Example.org"}),
         )
         .await
@@ -135,7 +119,7 @@ async fn of_concurrent_registrations_of_one_username_exactly_one_succeeds() {
         let body =
             json!({"username": if i % 2 == 0 { "race" } else { "RACE" }, "password": PASSWORD});
         let app = &app;
-        async move { app.post_json("/auth/register", &body).await }
+        async move { app.register_with(&body).await }
     });
     let replies = join_all(attempts).await;
     let created = replies.iter().filter(|r| r.status == 201).count();
@@ -154,10 +138,7 @@ async fn login_accepts_username_email_or_login_and_the_alias_routes() {
     let app = spawn_app().await;
     app.register("dewi").await;
     let by_username = app
-        .post_json(
-            "/auth/login",
-            &json!({"username": "DEWI", "password": PASSWORD}),
-        )
+        .login_with(&json!({"username": "DEWI", "password": PASSWORD}))
         .await;
     assert_eq!(by_username.status, 200, "{}", by_username.text);
     let body = by_username.json();
@@ -194,14 +175,14 @@ async fn login_failure_is_the_same_401_for_unknown_users_and_wrong_passwords() {
         .await
         .problem(401, "invalid_credentials");
     assert_eq!(wrong["detail"], unknown["detail"]);
-    app.post_json("/auth/login", &json!({"password": "x"}))
+    app.login_with(&json!({"password": "x"}))
         .await
         .problem(400, "validation_failed");
 }
 
 #[actix_web::test]
 async fn failed_logins_are_limited_per_account_with_429_and_retry_after() {
-    let app = spawn_app_with(&[("LOGIN_RATE_LIMIT", "3")]).await;
+    let app = app().settings(&[("LOGIN_RATE_LIMIT", "3")]).start().await;
     app.register("fajar").await;
     for _ in 0..3 {
         app.login("fajar", "wrong password")
@@ -230,10 +211,7 @@ async fn malformed_json_is_a_400_problem() {
         .await;
     reply.problem(400, "malformed_json");
     let wrong_type = app
-        .post_json(
-            "/auth/register",
-            &json!({"username": 42, "password": PASSWORD}),
-        )
+        .register_with(&json!({"username": 42, "password": PASSWORD}))
         .await;
     wrong_type.problem(400, "validation_failed");
 }
@@ -242,7 +220,7 @@ async fn malformed_json_is_a_400_problem() {
 async fn a_json_body_over_64_kib_is_a_413_problem() {
     let app = spawn_app().await;
     let big = json!({"username": "big", "password": PASSWORD, "name": "x".repeat(70 * 1024)});
-    app.post_json("/auth/register", &big)
+    app.register_with(&big)
         .await
         .problem(413, "payload_too_large");
     app.login("big", PASSWORD)
@@ -262,17 +240,17 @@ async fn a_body_that_is_not_json_is_a_415_problem() {
 async fn the_bootstrap_admin_is_created_once_and_never_changed() {
     let app = spawn_app().await;
     let root = app.root().await;
-    let me = app.call("GET", "/auth/me", &root.access, None).await.json();
+    let me = app.me(&root.access).await.json();
     assert_eq!(me["role"], "superadmin");
     // A second start with another bootstrap password leaves the existing user alone.
-    let again = spawn_app_on(
-        &app.db_name,
-        &[
+    let again = crate::support::app()
+        .on_database(&app.db_name)
+        .settings(&[
             ("BOOTSTRAP_ADMIN_USERNAME", ROOT_USERNAME),
             ("BOOTSTRAP_ADMIN_PASSWORD", "another-password"),
-        ],
-    )
-    .await;
+        ])
+        .start()
+        .await;
     again.login_user(ROOT_USERNAME, ROOT_PASSWORD).await;
     again
         .login(ROOT_USERNAME, "another-password")
@@ -323,19 +301,21 @@ async fn troupe_user_create_reads_the_password_from_stdin() {
     );
     assert!(String::from_utf8_lossy(&out.stdout).contains("created committee gate1"));
     let gate = app.login_user("gate1", "gate-password-1").await;
-    let me = app.call("GET", "/auth/me", &gate.access, None).await.json();
+    let me = app.me(&gate.access).await.json();
     assert_eq!(me["role"], "committee");
     assert_eq!(me["email"], "gate1@example.org");
 }
 
 #[actix_web::test]
 async fn a_login_flood_beyond_the_hashing_pool_gets_fast_503s_with_retry_after() {
-    let app = spawn_app_with(&[
-        ("HASHER_THREADS", "1"),
-        ("BCRYPT_COST", "10"),
-        ("LOGIN_RATE_LIMIT", "0"),
-    ])
-    .await;
+    let app = app()
+        .settings(&[
+            ("HASHER_THREADS", "1"),
+            ("BCRYPT_COST", "10"),
+            ("LOGIN_RATE_LIMIT", "0"),
+        ])
+        .start()
+        .await;
     let attempts = (0..40).map(|_| app.login("nobody", "wrong password"));
     let replies = join_all(attempts).await;
     let busy: Vec<_> = replies.iter().filter(|r| r.status == 503).collect();

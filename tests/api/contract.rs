@@ -8,9 +8,9 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::harness::{ROOT_PASSWORD, ROOT_USERNAME, spawn_app};
-use crate::media_fixtures::png;
-use crate::reliability::process::{ServerProcess, ServerSettings};
+use crate::support::media_fixtures::png;
+use crate::support::process::{ServerProcess, ServerSettings};
+use crate::support::{ROOT_PASSWORD, ROOT_USERNAME, spawn_app};
 
 fn client_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("clients/typescript")
@@ -39,7 +39,7 @@ fn run(mut command: Command) -> (bool, String) {
 async fn redocly_finds_no_error_or_warning_in_the_live_document() {
     let redocly = tool("redocly");
     let app = spawn_app().await;
-    let doc = app.get("/openapi.json").await;
+    let doc = app.openapi().await;
     assert_eq!(doc.status, 200);
     let scratch = tempfile::tempdir().expect("temp dir");
     let file = scratch.path().join("openapi.json");

@@ -1,7 +1,7 @@
 //! CORS over real HTTP: an allowed origin gets the headers a browser needs, a refused
 //! one gets none (and the same answer otherwise), preflights, `*`, and the default.
 
-use crate::harness::{TestApp, spawn_app, spawn_app_with};
+use crate::support::{TestApp, app, spawn_app};
 
 const ALLOWED: &str = "https://app.example";
 const REFUSED: &str = "https://evil.example";
@@ -11,7 +11,7 @@ async fn preflight(
     path: &str,
     origin: &str,
     headers: &str,
-) -> crate::harness::Reply {
+) -> crate::support::Reply {
     app.send(
         app.client
             .request(reqwest::Method::OPTIONS, app.url(path))
@@ -22,7 +22,7 @@ async fn preflight(
     .await
 }
 
-async fn login_from(app: &TestApp, path: &str, origin: &str) -> crate::harness::Reply {
+async fn login_from(app: &TestApp, path: &str, origin: &str) -> crate::support::Reply {
     app.send(
         app.client
             .post(app.url(path))
@@ -34,11 +34,13 @@ async fn login_from(app: &TestApp, path: &str, origin: &str) -> crate::harness::
 
 #[actix_web::test]
 async fn an_allowed_origin_gets_preflight_and_response_headers_on_both_prefixes() {
-    let app = spawn_app_with(&[(
-        "CORS_ALLOWED_ORIGINS",
-        "https://app.example, http://localhost:5173",
-    )])
-    .await;
+    let app = app()
+        .settings(&[(
+            "CORS_ALLOWED_ORIGINS",
+            "https://app.example, http://localhost:5173",
+        )])
+        .start()
+        .await;
     for path in ["/auth/login", "/api/v1/auth/login"] {
         let reply = preflight(
             &app,
@@ -87,7 +89,7 @@ async fn an_allowed_origin_gets_preflight_and_response_headers_on_both_prefixes(
                 .contains("origin")
         );
     }
-    let second = app.get("/health").await;
+    let second = app.health().await;
     assert!(
         second.header("access-control-allow-origin").is_none(),
         "no Origin, no CORS headers"
@@ -96,7 +98,10 @@ async fn an_allowed_origin_gets_preflight_and_response_headers_on_both_prefixes(
 
 #[actix_web::test]
 async fn a_refused_origin_gets_no_cors_headers_and_the_same_answer() {
-    let app = spawn_app_with(&[("CORS_ALLOWED_ORIGINS", ALLOWED)]).await;
+    let app = app()
+        .settings(&[("CORS_ALLOWED_ORIGINS", ALLOWED)])
+        .start()
+        .await;
     let reply = login_from(&app, "/api/v1/auth/login", REFUSED).await;
     reply.problem(401, "invalid_credentials");
     for (name, _) in reply.headers.iter() {
@@ -120,7 +125,10 @@ async fn a_refused_origin_gets_no_cors_headers_and_the_same_answer() {
 
 #[actix_web::test]
 async fn a_star_allows_every_origin_without_credentials() {
-    let app = spawn_app_with(&[("CORS_ALLOWED_ORIGINS", "*")]).await;
+    let app = app()
+        .settings(&[("CORS_ALLOWED_ORIGINS", "*")])
+        .start()
+        .await;
     let reply = preflight(&app, "/auth/register", REFUSED, "content-type").await;
     assert_eq!(reply.status, 200, "{}", reply.text);
     assert_eq!(reply.header("access-control-allow-origin"), Some("*"));

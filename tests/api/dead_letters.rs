@@ -6,8 +6,8 @@ use std::time::Duration;
 
 use uuid::Uuid;
 
-use crate::events::{Log, QUEUE, all_applied, app_with_recorder, count, record_with_id};
-use crate::harness::{TestApp, rabbitmq_vhost, wait_for};
+use crate::support::recorder::{Log, QUEUE, all_applied, app_with_recorder, count, record_with_id};
+use crate::support::{TestApp, rabbitmq_vhost, wait_for};
 
 /// Records events that fail for good, and waits until they are all dead.
 async fn kill(app: &TestApp, log: &Log, n: usize) -> Vec<Uuid> {
@@ -74,12 +74,7 @@ async fn tools_work(settings: &[(&str, &str)]) {
     // Listed with attempts and last error, filtered by queue and type.
     let first = kill(&app, &log, 1).await[0];
     let listed = app
-        .call(
-            "GET",
-            &format!("/admin/dead-events?queue={QUEUE}"),
-            &root.access,
-            None,
-        )
+        .dead_events(&root.access, &format!("queue={QUEUE}"))
         .await;
     assert_eq!(listed.status, 200, "{}", listed.text);
     let page = listed.json();
@@ -92,36 +87,19 @@ async fn tools_work(settings: &[(&str, &str)]) {
     assert_eq!(item["last_error"], "told to fail");
     assert_eq!(item["envelope"]["event_id"], first.to_string());
     let other = app
-        .call(
-            "GET",
-            "/admin/dead-events?event_type=media.uploaded",
-            &root.access,
-            None,
-        )
+        .dead_events(&root.access, "event_type=media.uploaded")
         .await
         .json();
     assert_eq!(other["total"], 0, "{other}");
-    app.call("GET", "/admin/dead-events", &ana.access, None)
+    app.dead_events(&ana.access, "")
         .await
         .problem(403, "admin_required");
-    assert_eq!(
-        app.call("POST", "/admin/dead-events/replay", &ana.access, None)
-            .await
-            .status,
-        403
-    );
+    assert_eq!(app.replay_dead_events(&ana.access, "").await.status, 403);
 
     // Replayed: handled once, and gone from the dead letters.
     heal(&log, &[first]);
     let id = item["id"].as_i64().expect("id");
-    let replayed = app
-        .call(
-            "POST",
-            &format!("/admin/dead-events/{id}/replay"),
-            &root.access,
-            None,
-        )
-        .await;
+    let replayed = app.replay_dead_event(&root.access, &id).await;
     assert_eq!(replayed.status, 202, "{}", replayed.text);
     assert!(
         all_applied(&log, &[first], Duration::from_secs(15)).await,
@@ -132,25 +110,15 @@ async fn tools_work(settings: &[(&str, &str)]) {
         1
     );
     assert_eq!(count(&app, "SELECT count(*) FROM dead_events").await, 0);
-    app.call(
-        "POST",
-        &format!("/admin/dead-events/{id}/replay"),
-        &root.access,
-        None,
-    )
-    .await
-    .problem(404, "not_found");
+    app.replay_dead_event(&root.access, &id)
+        .await
+        .problem(404, "not_found");
 
     // Replay by filter from the API.
     let two = kill(&app, &log, 2).await;
     heal(&log, &two);
     let all = app
-        .call(
-            "POST",
-            &format!("/admin/dead-events/replay?queue={QUEUE}"),
-            &root.access,
-            None,
-        )
+        .replay_dead_events(&root.access, &format!("queue={QUEUE}"))
         .await;
     assert_eq!(all.status, 202, "{}", all.text);
     assert_eq!(all.json()["replayed"], 2);
@@ -187,7 +155,7 @@ async fn tools_work(settings: &[(&str, &str)]) {
 
     // The depth gauge follows the table.
     kill(&app, &log, 1).await;
-    let metrics = app.get("/metrics").await.text;
+    let metrics = app.metrics().await.text;
     assert!(
         metrics.contains(&format!("event_dead_letters{{queue=\"{QUEUE}\"}} 1")),
         "{}",
@@ -197,19 +165,9 @@ async fn tools_work(settings: &[(&str, &str)]) {
             .collect::<Vec<_>>()
             .join("\n")
     );
-    let discarded = app
-        .call("GET", "/admin/dead-events", &root.access, None)
-        .await
-        .json();
+    let discarded = app.dead_events(&root.access, "").await.json();
     let id = discarded["items"][0]["id"].as_i64().expect("id");
-    let deleted = app
-        .call(
-            "DELETE",
-            &format!("/admin/dead-events/{id}"),
-            &root.access,
-            None,
-        )
-        .await;
+    let deleted = app.discard_dead_event(&root.access, &id).await;
     assert_eq!(deleted.status, 204, "{}", deleted.text);
     assert_eq!(count(&app, "SELECT count(*) FROM dead_events").await, 0);
 }

@@ -8,8 +8,8 @@ use troupe::search::elastic::{ElasticIndex, mapping};
 use troupe::search::{IndexChanges, SearchDoc, SearchIndex, SearchRequest};
 use uuid::Uuid;
 
-use crate::es_stub::EsStub;
-use crate::harness::spawn_app_with;
+use crate::support::app;
+use crate::support::es_stub::EsStub;
 
 fn doc(title: &str, version: i64) -> SearchDoc {
     let at = time::macros::datetime!(2026-11-21 10:00:00 UTC);
@@ -251,18 +251,20 @@ async fn the_app_searches_through_elasticsearch_and_answers_503_when_it_is_down(
     );
     let d = doc("Bronze cast", 4);
     es.reply("POST", "/projects/_search", 200, search_answer(&d));
-    let app = spawn_app_with(&[
-        ("SEARCH_BACKEND", "elasticsearch"),
-        ("ELASTICSEARCH_URL", es.url.as_str()),
-    ])
-    .await;
-    let found = app.get("/search?query=bronze").await;
+    let app = app()
+        .settings(&[
+            ("SEARCH_BACKEND", "elasticsearch"),
+            ("ELASTICSEARCH_URL", es.url.as_str()),
+        ])
+        .start()
+        .await;
+    let found = app.search("query=bronze").await;
     assert_eq!(found.status, 200, "{}", found.text);
     let body = found.json();
     assert_eq!(body["total"], 42);
     assert_eq!(body["pages"], 3);
     assert_eq!(body["results"][0]["title"], "Bronze cast");
-    assert_eq!(app.get("/ready").await.json()["checks"]["search"], "ok");
+    assert_eq!(app.ready().await.json()["checks"]["search"], "ok");
 
     es.reply(
         "POST",
@@ -276,10 +278,10 @@ async fn the_app_searches_through_elasticsearch_and_answers_503_when_it_is_down(
         503,
         json!({"error": "unavailable"}),
     );
-    let down = app.get("/search?query=bronze").await;
+    let down = app.search("query=bronze").await;
     down.problem(503, "search_unavailable");
     assert_eq!(down.header("retry-after"), Some("5"));
-    let ready = app.get("/ready").await;
+    let ready = app.ready().await;
     assert_eq!(ready.status, 503);
     assert_eq!(ready.json()["checks"]["search"], "down");
 }

@@ -1,91 +1,16 @@
 //! SPEC §9: the outbox, delivery exactly once to an idempotent consumer, retries with
 //! growing delays, dead letters, and no loss across a broker outage — on both buses.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use actix::prelude::*;
 use troupe::db::outbox;
-use troupe::events::routing::Route;
-use troupe::messages::events::{DomainEvent, HandleEvent, HandlerError, ProjectDeleted};
 use uuid::Uuid;
 
-use crate::harness::{TestApp, rabbitmq_vhost, spawn_app_subscribed, wait_for};
-use crate::tcp_proxy::TcpProxy;
-
-pub const QUEUE: &str = "test.events";
-
-/// What the recording consumer saw; `fail` says how many times an event fails
-/// before it succeeds (`u32::MAX`: always).
-#[derive(Default)]
-pub struct Seen {
-    pub attempts: HashMap<Uuid, Vec<Instant>>,
-    pub applied: Vec<Uuid>,
-    pub fail: HashMap<Uuid, u32>,
-}
-
-#[derive(Clone, Default)]
-pub struct Log(Arc<Mutex<Seen>>);
-
-impl Log {
-    pub fn with<T>(&self, f: impl FnOnce(&mut Seen) -> T) -> T {
-        f(&mut self.0.lock().expect("log lock"))
-    }
-}
-
-/// An idempotent consumer: it applies an event only the first time (by event id),
-/// so redeliveries change nothing; `attempts` sees every delivery.
-struct Recorder {
-    log: Log,
-}
-
-impl Actor for Recorder {
-    type Context = Context<Self>;
-}
-
-impl Handler<HandleEvent> for Recorder {
-    type Result = ResponseFuture<Result<(), HandlerError>>;
-
-    fn handle(&mut self, msg: HandleEvent, _: &mut Context<Self>) -> Self::Result {
-        let id = msg.envelope.event_id;
-        let log = self.log.clone();
-        Box::pin(async move {
-            let failures = log.with(|s| {
-                s.attempts.entry(id).or_default().push(Instant::now());
-                let tries = s.attempts[&id].len() as u32;
-                s.fail.get(&id).is_some_and(|n| tries <= *n)
-            });
-            if failures {
-                return Err(HandlerError::retry("told to fail"));
-            }
-            log.with(|s| {
-                if !s.applied.contains(&id) {
-                    s.applied.push(id);
-                }
-            });
-            Ok(())
-        })
-    }
-}
-
-pub async fn app_with_recorder(settings: &[(&str, &str)]) -> (TestApp, Log) {
-    let log = Log::default();
-    let recorder = Recorder { log: log.clone() }.start();
-    let sub = Route {
-        queue: QUEUE.to_owned(),
-        bindings: vec!["#".to_owned()],
-        consumer: recorder.clone().recipient(),
-    };
-    let app = spawn_app_subscribed(settings, vec![sub]).await;
-    (app, log)
-}
-
-fn event() -> DomainEvent {
-    DomainEvent::ProjectDeleted(ProjectDeleted {
-        project_id: Uuid::now_v7(),
-    })
-}
+use crate::support::recorder::{
+    Log, QUEUE, all_applied, app_with_recorder, count, event, record_with_id,
+};
+use crate::support::tcp_proxy::TcpProxy;
+use crate::support::{TestApp, rabbitmq_vhost, wait_for};
 
 /// Records `n` events, `per_tx` to a transaction; returns their ids.
 async fn record(app: &TestApp, n: usize, per_tx: usize) -> Vec<Uuid> {
@@ -104,18 +29,6 @@ async fn record(app: &TestApp, n: usize, per_tx: usize) -> Vec<Uuid> {
         tx.commit().await.expect("commit");
     }
     ids
-}
-
-pub async fn count(app: &TestApp, sql: &str) -> i64 {
-    let db = app.pool.get().await.expect("connection");
-    db.query_one(sql, &[]).await.expect("count").get(0)
-}
-
-pub async fn all_applied(log: &Log, ids: &[Uuid], limit: Duration) -> bool {
-    wait_for(limit, || async {
-        log.with(|s| ids.iter().all(|id| s.applied.contains(id)))
-    })
-    .await
 }
 
 #[actix_web::test]
@@ -159,7 +72,7 @@ async fn a_thousand_events_are_delivered_exactly_once_on_the_memory_bus() {
         .await
     );
     assert_eq!(count(&app, "SELECT count(*) FROM outbox").await, 0);
-    let metrics = app.get("/metrics").await.text;
+    let metrics = app.metrics().await.text;
     assert!(
         metrics.contains(
             r#"events_handled_total{event_type="project.deleted",queue="test.events"} 1000"#
@@ -197,24 +110,6 @@ async fn a_handler_failing_twice_is_retried_after_2_then_4_seconds_on_the_memory
         g[1] >= Duration::from_millis(3900) && g[1] < Duration::from_millis(5500),
         "{g:?}"
     );
-}
-
-/// Records a specific event id (so a test can arm failures before it exists).
-pub async fn record_with_id(tx: &deadpool_postgres::Transaction<'_>, id: Uuid) {
-    let envelope = troupe::messages::events::EventEnvelope {
-        event_id: id,
-        ..troupe::messages::events::EventEnvelope::new(event())
-    };
-    tx.execute(
-        "INSERT INTO outbox (event_id, event_type, envelope) VALUES ($1, $2, $3)",
-        &[
-            &id,
-            &envelope.event_type(),
-            &serde_json::to_value(&envelope).unwrap(),
-        ],
-    )
-    .await
-    .unwrap();
 }
 
 #[actix_web::test]
@@ -280,7 +175,7 @@ async fn a_thousand_events_are_delivered_exactly_once_over_rabbitmq() {
         );
     });
     assert_eq!(count(&app, "SELECT count(*) FROM outbox").await, 0);
-    let ready = app.get("/ready").await.json();
+    let ready = app.ready().await.json();
     assert_eq!(ready["checks"]["event_bus"], "ok", "{ready}");
 }
 
@@ -380,7 +275,7 @@ async fn events_written_while_the_broker_is_unreachable_are_all_delivered_after(
     let during = record(&app, 200, 10).await;
     assert!(
         wait_for(Duration::from_secs(10), || async {
-            app.get("/ready").await.status == 503
+            app.ready().await.status == 503
         })
         .await,
         "readiness reports the bus down"
@@ -401,7 +296,7 @@ async fn events_written_while_the_broker_is_unreachable_are_all_delivered_after(
     assert_eq!(log.with(|s| s.applied.len()), 300);
     assert!(
         wait_for(Duration::from_secs(10), || async {
-            app.get("/ready").await.status == 200
+            app.ready().await.status == 200
         })
         .await
     );

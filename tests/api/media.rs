@@ -2,60 +2,8 @@
 
 use std::time::Duration;
 
-use serde_json::{Value, json};
-
-use crate::harness::{Reply, TestApp, TestUser, wait_for};
-use crate::media_fixtures::{Store, app_on, pdf, png, png_bomb, stored_objects};
-
-pub async fn upload(
-    app: &TestApp,
-    token: &str,
-    filename: &str,
-    bytes: Vec<u8>,
-    project_id: Option<&str>,
-) -> Reply {
-    let part = reqwest::multipart::Part::bytes(bytes).file_name(filename.to_owned());
-    let mut form = reqwest::multipart::Form::new().part("file", part);
-    if let Some(project) = project_id {
-        form = form.text("project_id", project.to_owned());
-    }
-    app.send(
-        app.client
-            .post(app.url("/media/upload"))
-            .bearer_auth(token)
-            .multipart(form),
-    )
-    .await
-}
-
-/// Status, headers and raw bytes of a GET.
-pub async fn fetch(app: &TestApp, path: &str) -> (u16, reqwest::header::HeaderMap, Vec<u8>) {
-    let res = app.client.get(app.url(path)).send().await.expect("sent");
-    let status = res.status().as_u16();
-    let headers = res.headers().clone();
-    (status, headers, res.bytes().await.expect("body").to_vec())
-}
-
-pub async fn project(app: &TestApp, user: &TestUser, title: &str) -> String {
-    let body = json!({"title": title});
-    let reply = app
-        .call("POST", "/projects", &user.access, Some(&body))
-        .await;
-    assert_eq!(reply.status, 201, "{}", reply.text);
-    reply.json()["id"].as_str().expect("id").to_owned()
-}
-
-/// Waits until the file's thumbnail status is no longer `pending`; returns the metadata.
-pub async fn settled(app: &TestApp, id: &str) -> Value {
-    let deadline = std::time::Instant::now() + Duration::from_secs(20);
-    loop {
-        let media = app.get(&format!("/media/{id}")).await.json();
-        if media["thumbnail_status"] != "pending" || std::time::Instant::now() > deadline {
-            return media;
-        }
-        actix_rt::time::sleep(Duration::from_millis(50)).await;
-    }
-}
+use crate::support::media_fixtures::{Store, app_on, pdf, png, png_bomb, stored_objects};
+use crate::support::{TestApp, wait_for};
 
 async fn media_rows(app: &TestApp) -> i64 {
     let db = app.pool.get().await.unwrap();
@@ -68,17 +16,17 @@ async fn media_rows(app: &TestApp) -> i64 {
 async fn an_image_goes_all_the_way_to_search(store: Store) {
     let (app, _s3) = app_on(store, &[]).await;
     let ana = app.user("ana").await;
-    let project_id = project(&app, &ana, "Harbour lights").await;
+    let project_id = app.project(&ana, "Harbour lights").await;
     let bytes = png(640, 480);
 
-    let reply = upload(
-        &app,
-        &ana.access,
-        "../../My Photo.PNG",
-        bytes.clone(),
-        Some(&project_id),
-    )
-    .await;
+    let reply = app
+        .upload(
+            &ana.access,
+            "../../My Photo.PNG",
+            bytes.clone(),
+            Some(&project_id),
+        )
+        .await;
     assert_eq!(reply.status, 201, "{}", reply.text);
     let media = reply.json();
     let id = media["id"].as_str().unwrap();
@@ -95,7 +43,7 @@ async fn an_image_goes_all_the_way_to_search(store: Store) {
     assert!(media["thumbnail_url"].is_null());
     assert!(media["created_at"].is_string());
 
-    let (status, headers, body) = fetch(&app, &format!("/media/{stored}")).await;
+    let (status, headers, body) = app.fetch(&format!("/media/{stored}")).await;
     assert_eq!(status, 200);
     assert_eq!(body, bytes);
     assert_eq!(headers["content-type"], "image/png");
@@ -118,21 +66,21 @@ async fn an_image_goes_all_the_way_to_search(store: Store) {
     assert_eq!(again.status().as_u16(), 304);
     assert_eq!(again.headers()["etag"].to_str().unwrap(), etag);
 
-    let done = settled(&app, id).await;
+    let done = app.settled(id).await;
     assert_eq!(done["thumbnail_status"], "done", "{done}");
     let thumb_path = format!("thumbnails/{}/{id}_thumb.jpg", ana.id);
     assert_eq!(done["thumbnail_url"], format!("/media/{thumb_path}"));
-    let (status, headers, jpeg) = fetch(&app, &format!("/media/{thumb_path}")).await;
+    let (status, headers, jpeg) = app.fetch(&format!("/media/{thumb_path}")).await;
     assert_eq!(status, 200);
     assert_eq!(headers["content-type"], "image/jpeg");
     let thumb = image::load_from_memory(&jpeg).unwrap();
     assert_eq!((thumb.width(), thumb.height()), (300, 225));
-    let metrics = app.get("/metrics").await.text;
+    let metrics = app.metrics().await.text;
     assert!(
         metrics.contains(r#"thumbnail_duration_seconds_count{outcome="made"} 1"#),
         "{metrics}"
     );
-    let api = app.get("/openapi.json").await.json();
+    let api = app.openapi().await.json();
     for path in [
         "/media/upload",
         "/media/{id}",
@@ -147,10 +95,10 @@ async fn an_image_goes_all_the_way_to_search(store: Store) {
 
     // The project shows it, and so does search (project.updated → index).
     let url = done["thumbnail_url"].clone();
-    let reply = app.get(&format!("/projects/{project_id}")).await;
+    let reply = app.get_project(&project_id).await;
     assert_eq!(reply.json()["thumbnail_url"], url);
     let found = wait_for(Duration::from_secs(10), || {
-        let reply = app.get("/search?query=harbour");
+        let reply = app.search("query=harbour");
         let url = url.clone();
         async move { reply.await.json()["results"][0]["thumbnail_url"] == url }
     })
@@ -158,28 +106,24 @@ async fn an_image_goes_all_the_way_to_search(store: Store) {
     assert!(found, "search never showed the thumbnail");
 
     let listed = app
-        .get(&format!("/media?project_id={project_id}"))
+        .list_media(&format!("project_id={project_id}"))
         .await
         .json();
     assert_eq!(listed["total"], 1);
     assert_eq!(listed["items"][0]["id"], id);
 
-    let reply = app
-        .call("DELETE", &format!("/media/{id}"), &ana.access, None)
-        .await;
+    let reply = app.delete_media(&ana.access, &id).await;
     assert_eq!(reply.status, 204, "{}", reply.text);
-    app.get(&format!("/media/{id}"))
-        .await
-        .problem(404, "not_found");
+    app.get_media(&id).await.problem(404, "not_found");
     for path in [&stored, &thumb_path] {
-        let (status, _, _) = fetch(&app, &format!("/media/{path}")).await;
+        let (status, _, _) = app.fetch(&format!("/media/{path}")).await;
         assert_eq!(status, 404, "{path} still served after delete");
     }
     // The project no longer shows the deleted thumbnail, and neither does search.
-    let reply = app.get(&format!("/projects/{project_id}")).await;
+    let reply = app.get_project(&project_id).await;
     assert!(reply.json()["thumbnail_url"].is_null(), "{}", reply.text);
     let cleared = wait_for(Duration::from_secs(10), || {
-        let reply = app.get("/search?query=harbour");
+        let reply = app.search("query=harbour");
         async move { reply.await.json()["results"][0]["thumbnail_url"].is_null() }
     })
     .await;
@@ -206,20 +150,21 @@ async fn refused_uploads_store_nothing(store: Store) {
     let (app, s3) = app_on(store, &[("MAX_IMAGE_PIXELS", "50000000")]).await;
     let ana = app.user("ana").await;
     let fake_png = b"<html><script>alert(1)</script></html>".to_vec();
-    upload(&app, &ana.access, "cat.png", fake_png, None)
+    app.upload(&ana.access, "cat.png", fake_png, None)
         .await
         .problem(415, "unsupported_media_type");
-    upload(&app, &ana.access, "cat.jpg", png(8, 8), None)
+    app.upload(&ana.access, "cat.jpg", png(8, 8), None)
         .await
         .problem(415, "unsupported_media_type");
     let svg = b"<svg xmlns=\"http://www.w3.org/2000/svg\"/>".to_vec();
-    upload(&app, &ana.access, "logo.svg", svg, None)
+    app.upload(&ana.access, "logo.svg", svg, None)
         .await
         .problem(415, "unsupported_media_type");
-    upload(&app, &ana.access, "empty.png", Vec::new(), None)
+    app.upload(&ana.access, "empty.png", Vec::new(), None)
         .await
         .problem(415, "unsupported_media_type");
-    let doc = upload(&app, &ana.access, "bomb.png", png_bomb(), None)
+    let doc = app
+        .upload(&ana.access, "bomb.png", png_bomb(), None)
         .await
         .problem(422, "image_too_large");
     assert!(
@@ -228,13 +173,14 @@ async fn refused_uploads_store_nothing(store: Store) {
     );
     let mut broken = png(8, 8);
     broken.truncate(12);
-    upload(&app, &ana.access, "broken.png", broken, None)
+    app.upload(&ana.access, "broken.png", broken, None)
         .await
         .problem(422, "undecodable_image");
     assert_eq!(media_rows(&app).await, 0);
     assert_eq!(stored_objects(&app, s3.s3s_root()), Vec::<String>::new());
     // The check sees objects when there are some.
-    let kept = upload(&app, &ana.access, "ok.png", png(8, 8), None)
+    let kept = app
+        .upload(&ana.access, "ok.png", png(8, 8), None)
         .await
         .json();
     let listed = stored_objects(&app, s3.s3s_root());
@@ -260,24 +206,24 @@ async fn refused_uploads_store_nothing_on_s3() {
 async fn a_pdf_is_kept_without_a_thumbnail() {
     let (app, _s3) = app_on(Store::Fs, &[]).await;
     let ana = app.user("ana").await;
-    let reply = upload(&app, &ana.access, "cv.pdf", pdf(), None).await;
+    let reply = app.upload(&ana.access, "cv.pdf", pdf(), None).await;
     assert_eq!(reply.status, 201, "{}", reply.text);
     let media = reply.json();
     assert_eq!(media["mime_type"], "application/pdf");
     assert_eq!(media["thumbnail_status"], "skipped");
-    let (status, headers, body) = fetch(&app, media["file_url"].as_str().unwrap()).await;
+    let (status, headers, body) = app.fetch(media["file_url"].as_str().unwrap()).await;
     assert_eq!(status, 200);
     assert_eq!(body, pdf());
     assert_eq!(headers["content-type"], "application/pdf");
     // A name without an extension is fine: the bytes decide.
-    let reply = upload(&app, &ana.access, "scan", pdf(), None).await;
+    let reply = app.upload(&ana.access, "scan", pdf(), None).await;
     assert_eq!(reply.status, 201, "{}", reply.text);
     assert_eq!(reply.json()["original_filename"], "scan");
 }
 
 #[actix_web::test]
 async fn every_accepted_image_type_gets_a_thumbnail() {
-    use crate::media_fixtures::{encode, halves};
+    use crate::support::media_fixtures::{encode, halves};
     use image::{DynamicImage, ImageFormat};
     let (app, _s3) = app_on(Store::Fs, &[]).await;
     let ana = app.user("ana").await;
@@ -289,13 +235,13 @@ async fn every_accepted_image_type_gets_a_thumbnail() {
         ("a.webp", ImageFormat::WebP, "image/webp"),
     ] {
         let bytes = encode(picture.clone(), format);
-        let reply = upload(&app, &ana.access, name, bytes, None).await;
+        let reply = app.upload(&ana.access, name, bytes, None).await;
         assert_eq!(reply.status, 201, "{name}: {}", reply.text);
         let media = reply.json();
         assert_eq!(media["mime_type"], mime);
-        let done = settled(&app, media["id"].as_str().unwrap()).await;
+        let done = app.settled(media["id"].as_str().unwrap()).await;
         assert_eq!(done["thumbnail_status"], "done", "{name}: {done}");
-        let (_, _, jpeg) = fetch(&app, done["thumbnail_url"].as_str().unwrap()).await;
+        let (_, _, jpeg) = app.fetch(done["thumbnail_url"].as_str().unwrap()).await;
         let thumb = image::load_from_memory(&jpeg).unwrap();
         assert_eq!((thumb.width(), thumb.height()), (300, 100), "{name}");
     }
@@ -305,8 +251,9 @@ async fn every_accepted_image_type_gets_a_thumbnail() {
 async fn urls_carry_the_public_base_url_when_it_is_set() {
     let (app, _s3) = app_on(Store::Fs, &[("PUBLIC_BASE_URL", "https://cdn.example/")]).await;
     let ana = app.user("ana").await;
-    let project_id = project(&app, &ana, "Prefixed").await;
-    let media = upload(&app, &ana.access, "a.png", png(400, 200), Some(&project_id))
+    let project_id = app.project(&ana, "Prefixed").await;
+    let media = app
+        .upload(&ana.access, "a.png", png(400, 200), Some(&project_id))
         .await
         .json();
     let path = media["file_path"].as_str().unwrap();
@@ -314,15 +261,15 @@ async fn urls_carry_the_public_base_url_when_it_is_set() {
         media["file_url"],
         format!("https://cdn.example/media/{path}")
     );
-    let done = settled(&app, media["id"].as_str().unwrap()).await;
+    let done = app.settled(media["id"].as_str().unwrap()).await;
     let thumbnail = done["thumbnail_url"].as_str().unwrap().to_owned();
     assert!(
         thumbnail.starts_with("https://cdn.example/media/thumbnails/"),
         "{thumbnail}"
     );
-    let reply = app.get(&format!("/projects/{project_id}")).await;
+    let reply = app.get_project(&project_id).await;
     assert_eq!(reply.json()["thumbnail_url"], thumbnail.as_str());
     // The files themselves are still served under /media/ on this server.
     let local = thumbnail.trim_start_matches("https://cdn.example");
-    assert_eq!(fetch(&app, local).await.0, 200);
+    assert_eq!(app.fetch(local).await.0, 200);
 }

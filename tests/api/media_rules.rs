@@ -8,9 +8,8 @@ use futures_util::StreamExt;
 use serde_json::json;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use crate::harness::{spawn_app, wait_for};
-use crate::media::{fetch, project, settled, upload};
-use crate::media_fixtures::{Store, app_on, png, sideways_jpeg, stored_objects};
+use crate::support::media_fixtures::{Store, app_on, png, sideways_jpeg, stored_objects};
+use crate::support::{spawn_app, wait_for};
 
 const MIB: usize = 1024 * 1024;
 
@@ -66,7 +65,7 @@ async fn oversized_uploads_are_refused_while_reading_not_after() {
     // The limit is MAX_UPLOAD_BYTES (5 MiB): 4 MiB of PNG is accepted.
     let mut big = png(1024, 1024);
     big.resize(4 * MIB, 0);
-    let reply = upload(&app, &ana.access, "big.png", big, None).await;
+    let reply = app.upload(&ana.access, "big.png", big, None).await;
     assert_eq!(reply.status, 201, "{}", reply.text);
 }
 
@@ -75,18 +74,20 @@ async fn only_your_own_projects_take_uploads_and_bad_forms_are_refused() {
     let app = spawn_app().await;
     let (ana, bob) = (app.user("ana").await, app.user("bob").await);
     let admin = app.user_with_role("ada", "admin").await;
-    let anas = project(&app, &ana, "Ana's").await;
-    upload(&app, &bob.access, "a.png", png(8, 8), Some(&anas))
+    let anas = app.project(&ana, "Ana's").await;
+    app.upload(&bob.access, "a.png", png(8, 8), Some(&anas))
         .await
         .problem(403, "not_your_project");
     let unknown = uuid::Uuid::now_v7().to_string();
-    upload(&app, &ana.access, "a.png", png(8, 8), Some(&unknown))
+    app.upload(&ana.access, "a.png", png(8, 8), Some(&unknown))
         .await
         .problem(404, "not_found");
-    upload(&app, &ana.access, "a.png", png(8, 8), Some("not-a-uuid"))
+    app.upload(&ana.access, "a.png", png(8, 8), Some("not-a-uuid"))
         .await
         .problem(400, "validation_failed");
-    let reply = upload(&app, &admin.access, "a.png", png(8, 8), Some(&anas)).await;
+    let reply = app
+        .upload(&admin.access, "a.png", png(8, 8), Some(&anas))
+        .await;
     assert_eq!(reply.status, 201, "an admin may attach: {}", reply.text);
 
     let form = reqwest::multipart::Form::new().text("project_id", anas.clone());
@@ -127,10 +128,10 @@ async fn only_your_own_projects_take_uploads_and_bad_forms_are_refused() {
         )
         .await;
     reply.problem(400, "malformed_multipart");
-    app.get("/media?project_id=nope")
+    app.list_media("project_id=nope")
         .await
         .problem(400, "validation_failed");
-    app.get(&format!("/media?project_id={unknown}"))
+    app.list_media(&format!("project_id={unknown}"))
         .await
         .problem(404, "not_found");
 }
@@ -140,10 +141,12 @@ async fn files_are_deleted_by_their_owner_or_an_admin_only() {
     let app = spawn_app().await;
     let (ana, bob) = (app.user("ana").await, app.user("bob").await);
     let admin = app.user_with_role("ada", "admin").await;
-    let first = upload(&app, &ana.access, "a.png", png(8, 8), None)
+    let first = app
+        .upload(&ana.access, "a.png", png(8, 8), None)
         .await
         .json();
-    let second = upload(&app, &ana.access, "b.png", png(8, 8), None)
+    let second = app
+        .upload(&ana.access, "b.png", png(8, 8), None)
         .await
         .json();
     let path = |m: &serde_json::Value| format!("/media/{}", m["id"].as_str().unwrap());
@@ -167,7 +170,7 @@ async fn files_are_deleted_by_their_owner_or_an_admin_only() {
     app.call("DELETE", &path(&second), &ana.access, None)
         .await
         .problem(404, "not_found");
-    let listed = app.get("/media").await.json();
+    let listed = app.list_media("").await.json();
     assert_eq!(listed["total"], 0);
 }
 
@@ -190,7 +193,8 @@ async fn raw_status(address: &str, path: &str) -> u16 {
 async fn no_path_leads_outside(store: Store) {
     let (app, _s3) = app_on(store, &[]).await;
     let ana = app.user("ana").await;
-    let media = upload(&app, &ana.access, "a.png", png(8, 8), None)
+    let media = app
+        .upload(&ana.access, "a.png", png(8, 8), None)
         .await
         .json();
     let good = media["file_url"].as_str().unwrap().to_owned();
@@ -230,11 +234,13 @@ async fn no_path_leads_outside_the_store_on_s3() {
 async fn an_exif_rotated_jpeg_gets_an_upright_thumbnail() {
     let app = spawn_app().await;
     let ana = app.user("ana").await;
-    let reply = upload(&app, &ana.access, "phone.jpg", sideways_jpeg(), None).await;
+    let reply = app
+        .upload(&ana.access, "phone.jpg", sideways_jpeg(), None)
+        .await;
     assert_eq!(reply.status, 201, "{}", reply.text);
-    let done = settled(&app, reply.json()["id"].as_str().unwrap()).await;
+    let done = app.settled(reply.json()["id"].as_str().unwrap()).await;
     assert_eq!(done["thumbnail_status"], "done", "{done}");
-    let (_, _, jpeg) = fetch(&app, done["thumbnail_url"].as_str().unwrap()).await;
+    let (_, _, jpeg) = app.fetch(done["thumbnail_url"].as_str().unwrap()).await;
     let thumb = image::load_from_memory(&jpeg).unwrap().into_rgb8();
     // Stored 200×100 with red left; shown rotated: 100×200 with red on top.
     assert_eq!((thumb.width(), thumb.height()), (100, 200));
@@ -255,10 +261,10 @@ async fn an_undecodable_image_is_failed_and_dead_lettered_at_once_with_its_reaso
     let mut cut = png(400, 300);
     cut.truncate(cut.len() / 2);
     let started = std::time::Instant::now();
-    let reply = upload(&app, &ana.access, "cut.png", cut, None).await;
+    let reply = app.upload(&ana.access, "cut.png", cut, None).await;
     assert_eq!(reply.status, 201, "{}", reply.text);
     let id = reply.json()["id"].as_str().unwrap().to_owned();
-    let failed = settled(&app, &id).await;
+    let failed = app.settled(&id).await;
     assert_eq!(failed["thumbnail_status"], "failed", "{failed}");
     assert!(failed["thumbnail_url"].is_null());
     assert!(
@@ -281,7 +287,7 @@ async fn an_undecodable_image_is_failed_and_dead_lettered_at_once_with_its_reaso
     assert!(reason.contains("cannot be thumbnailed"), "{reason}");
 }
 
-async fn index_version(app: &crate::harness::TestApp, project_id: &str) -> i64 {
+async fn index_version(app: &crate::support::TestApp, project_id: &str) -> i64 {
     let db = app.pool.get().await.unwrap();
     let id: uuid::Uuid = project_id.parse().unwrap();
     db.query_one("SELECT index_version FROM projects WHERE id = $1", &[&id])
@@ -294,15 +300,16 @@ async fn index_version(app: &crate::harness::TestApp, project_id: &str) -> i64 {
 async fn a_redelivered_upload_event_changes_nothing_twice() {
     let app = spawn_app().await;
     let ana = app.user("ana").await;
-    let project_id = project(&app, &ana, "Twice").await;
-    let media = upload(&app, &ana.access, "a.png", png(640, 480), Some(&project_id))
+    let project_id = app.project(&ana, "Twice").await;
+    let media = app
+        .upload(&ana.access, "a.png", png(640, 480), Some(&project_id))
         .await
         .json();
     let id = media["id"].as_str().unwrap().to_owned();
-    let done = settled(&app, &id).await;
+    let done = app.settled(&id).await;
     let thumb_url = done["thumbnail_url"].as_str().unwrap().to_owned();
-    let (_, _, first_bytes) = fetch(&app, &thumb_url).await;
-    let before = app.get(&format!("/projects/{project_id}")).await.json();
+    let (_, _, first_bytes) = app.fetch(&thumb_url).await;
+    let before = app.get_project(&project_id).await.json();
     let version_before = index_version(&app, &project_id).await;
 
     // As if the worker died after setting the project but before marking the row:
@@ -325,12 +332,12 @@ async fn a_redelivered_upload_event_changes_nothing_twice() {
         envelope
     ))
     .await;
-    let again = settled(&app, &id).await;
+    let again = app.settled(&id).await;
     assert_eq!(again["thumbnail_status"], "done");
     assert_eq!(again["thumbnail_url"], thumb_url.as_str());
-    let (_, _, second_bytes) = fetch(&app, &thumb_url).await;
+    let (_, _, second_bytes) = app.fetch(&thumb_url).await;
     assert_eq!(first_bytes, second_bytes, "the same object");
-    let after = app.get(&format!("/projects/{project_id}")).await.json();
+    let after = app.get_project(&project_id).await.json();
     assert_eq!(
         after["updated_at"], before["updated_at"],
         "no second project update"
@@ -348,19 +355,17 @@ async fn deleting_a_user_removes_their_files() {
     let ana = app.user("ana").await;
     let root = app.root().await;
     for name in ["a.png", "b.png"] {
-        let reply = upload(&app, &ana.access, name, png(64, 64), None).await;
-        settled(&app, reply.json()["id"].as_str().unwrap()).await;
+        let reply = app.upload(&ana.access, name, png(64, 64), None).await;
+        app.settled(reply.json()["id"].as_str().unwrap()).await;
     }
     assert_eq!(
         stored_objects(&app, s3.s3s_root()).len(),
         4,
         "two uploads, two thumbnails"
     );
-    let reply = app
-        .call("DELETE", &format!("/users/{}", ana.id), &root.access, None)
-        .await;
+    let reply = app.delete_user(&root.access, &ana.id).await;
     assert_eq!(reply.status, 204, "{}", reply.text);
-    assert_eq!(app.get("/media").await.json()["total"], 0);
+    assert_eq!(app.list_media("").await.json()["total"], 0);
     let emptied = wait_for(Duration::from_secs(10), || async {
         stored_objects(&app, s3.s3s_root()).is_empty()
     })

@@ -10,8 +10,8 @@ use troupe::search::elastic::ElasticIndex;
 use troupe::search::{IndexChanges, SearchDoc, SearchIndex, SearchRequest};
 use uuid::Uuid;
 
-use crate::harness::{spawn_app_with, wait_for};
-use crate::osmem::Osmem;
+use crate::support::osmem::Osmem;
+use crate::support::{app, wait_for};
 
 fn doc(title: &str, version: i64, minute: u8) -> SearchDoc {
     let at =
@@ -226,20 +226,20 @@ async fn a_rebuild_swaps_the_alias_to_a_full_new_index() {
 #[actix_web::test]
 async fn the_app_indexes_and_searches_through_opensearch() {
     let os = Osmem::start();
-    let app = spawn_app_with(&[
-        ("SEARCH_BACKEND", "elasticsearch"),
-        ("ELASTICSEARCH_URL", os.url.as_str()),
-    ])
-    .await;
-    assert_eq!(app.get("/ready").await.json()["checks"]["search"], "ok");
+    let app = app()
+        .settings(&[
+            ("SEARCH_BACKEND", "elasticsearch"),
+            ("ELASTICSEARCH_URL", os.url.as_str()),
+        ])
+        .start()
+        .await;
+    assert_eq!(app.ready().await.json()["checks"]["search"], "ok");
     let ana = app.user("ana").await;
     let body = serde_json::json!({"title": "Harbour lights", "tags": ["night"]});
-    let created = app
-        .call("POST", "/projects", &ana.access, Some(&body))
-        .await;
+    let created = app.create_project(&ana.access, &body).await;
     assert_eq!(created.status, 201, "{}", created.text);
     let found = wait_for(std::time::Duration::from_secs(10), || {
-        let reply = app.get("/search?query=harbur&tags=night");
+        let reply = app.search("query=harbur&tags=night");
         async move { reply.await.json()["results"][0]["title"] == "Harbour lights" }
     })
     .await;
@@ -247,7 +247,7 @@ async fn the_app_indexes_and_searches_through_opensearch() {
         found,
         "the project reached OpenSearch and a one-typo query finds it"
     );
-    let suggest = app.get("/search/suggest?query=harb").await;
+    let suggest = app.suggest("query=harb").await;
     assert_eq!(
         suggest.json()["suggestions"][0]["text"],
         "Harbour lights",

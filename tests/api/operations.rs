@@ -1,11 +1,11 @@
 //! SPEC §10 operations endpoints and SPEC §0 conventions that need no domain.
 
-use crate::harness::{spawn_app, spawn_app_on, spawn_app_with};
+use crate::support::{app, spawn_app};
 
 #[actix_web::test]
 async fn health_answers_200_with_service_and_version() {
     let app = spawn_app().await;
-    let reply = app.get("/health").await;
+    let reply = app.health().await;
     assert_eq!(reply.status, 200);
     let body = reply.json();
     assert_eq!(body["status"], "ok");
@@ -24,7 +24,7 @@ async fn the_api_is_also_served_under_api_v1() {
 #[actix_web::test]
 async fn ready_reports_the_database_check() {
     let app = spawn_app().await;
-    let reply = app.get("/ready").await;
+    let reply = app.ready().await;
     assert_eq!(reply.status, 200, "{}", reply.text);
     let body = reply.json();
     assert_eq!(body["status"], "ready");
@@ -37,7 +37,7 @@ async fn ready_reports_the_database_check() {
 #[actix_web::test]
 async fn every_response_carries_a_request_id_and_a_plain_incoming_one_is_kept() {
     let app = spawn_app().await;
-    let fresh = app.get("/health").await;
+    let fresh = app.health().await;
     let id = fresh.header("x-request-id").expect("x-request-id header");
     assert!(uuid::Uuid::parse_str(id).is_ok(), "{id}");
     let missing = app.get("/nothing-here").await;
@@ -83,9 +83,9 @@ async fn a_wrong_method_is_a_405_problem() {
 #[actix_web::test]
 async fn metrics_count_requests_by_route_and_status() {
     let app = spawn_app().await;
-    app.get("/health").await;
+    app.health().await;
     app.get("/no/such/route").await;
-    let reply = app.get("/metrics").await;
+    let reply = app.metrics().await;
     assert_eq!(reply.status, 200);
     assert!(
         reply
@@ -112,7 +112,7 @@ async fn metrics_count_requests_by_route_and_status() {
 #[actix_web::test]
 async fn openapi_is_3_1_and_lists_the_operations_endpoints() {
     let app = spawn_app().await;
-    let reply = app.get("/openapi.json").await;
+    let reply = app.openapi().await;
     assert_eq!(reply.status, 200);
     let doc = reply.json();
     assert!(
@@ -155,16 +155,16 @@ async fn docs_without_the_slash_and_under_api_v1_redirect_to_the_ui() {
 #[actix_web::test]
 async fn a_second_start_reuses_the_database() {
     let first = spawn_app().await;
-    let second = spawn_app_on(&first.db_name, &[]).await;
-    assert_eq!(second.get("/ready").await.status, 200);
-    assert_eq!(first.get("/ready").await.status, 200);
+    let second = app().on_database(&first.db_name).start().await;
+    assert_eq!(second.ready().await.status, 200);
+    assert_eq!(first.ready().await.status, 200);
 }
 
 #[actix_web::test]
 async fn a_worker_serves_only_the_operations_routes() {
-    let app = spawn_app_with(&[("ROLE", "worker")]).await;
-    assert_eq!(app.get("/health").await.status, 200);
-    assert_eq!(app.get("/ready").await.status, 200);
-    app.get("/openapi.json").await.problem(404, "not_found");
+    let app = app().settings(&[("ROLE", "worker")]).start().await;
+    assert_eq!(app.health().await.status, 200);
+    assert_eq!(app.ready().await.status, 200);
+    app.openapi().await.problem(404, "not_found");
     app.get("/api/v1/health").await.problem(404, "not_found");
 }

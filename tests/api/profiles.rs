@@ -2,17 +2,14 @@
 
 use serde_json::json;
 
-use crate::event_log::spawn_app_with_event_log;
-use crate::harness::spawn_app;
+use crate::support::event_log::spawn_app_with_event_log;
+use crate::support::spawn_app;
 
 #[actix_web::test]
 async fn a_profile_is_null_until_set_and_the_public_one_has_no_email() {
     let app = spawn_app().await;
     let ana = app.user("ana").await;
-    let me = app
-        .call("GET", "/profile/me", &ana.access, None)
-        .await
-        .json();
+    let me = app.my_profile(&ana.access).await.json();
     assert_eq!(me["user_id"], ana.id.as_str());
     assert_eq!(me["username"], "ana");
     assert_eq!(me["email"], "ana@example.org");
@@ -27,10 +24,10 @@ async fn a_profile_is_null_until_set_and_the_public_one_has_no_email() {
     ] {
         assert!(me[field].is_null(), "{field} should be null: {me}");
     }
-    let public = app.get(&format!("/profiles/{}", ana.id)).await.json();
+    let public = app.public_profile(&ana.id).await.json();
     assert_eq!(public["username"], "ana");
     assert!(public.get("email").is_none(), "{public}");
-    app.get(&format!("/profiles/{}", uuid::Uuid::now_v7()))
+    app.public_profile(&uuid::Uuid::now_v7())
         .await
         .problem(404, "not_found");
     app.get("/profile/me").await.problem(401, "missing_token");
@@ -42,17 +39,10 @@ async fn put_upserts_the_given_fields_only_and_null_clears() {
     let bo = app.user("bobo").await;
     let first = json!({"name": "Bo", "bio": "painter", "social_links": {"github": "https://github.com/bo"},
                        "avatar_url": "/media/uploads/x/y.png"});
-    let reply = app
-        .call("PUT", "/profile/me", &bo.access, Some(&first))
-        .await;
+    let reply = app.put_profile(&bo.access, &first).await;
     assert_eq!(reply.status, 200, "{}", reply.text);
     let second = app
-        .call(
-            "PATCH",
-            "/profile/me",
-            &bo.access,
-            Some(&json!({"contact": "bo@studio", "bio": null})),
-        )
+        .patch_profile(&bo.access, &json!({"contact": "bo@studio", "bio": null}))
         .await
         .json();
     assert_eq!(second["name"], "Bo", "absent fields stay");
@@ -60,7 +50,7 @@ async fn put_upserts_the_given_fields_only_and_null_clears() {
     assert_eq!(second["contact"], "bo@studio");
     assert_eq!(second["social_links"]["github"], "https://github.com/bo");
     assert!(second["created_at"].is_string() && second["updated_at"].is_string());
-    let public = app.get(&format!("/profiles/{}", bo.id)).await.json();
+    let public = app.public_profile(&bo.id).await.json();
     assert_eq!(public["name"], "Bo");
 }
 
@@ -68,13 +58,7 @@ async fn put_upserts_the_given_fields_only_and_null_clears() {
 async fn profile_limits_are_enforced_and_a_rejected_update_changes_nothing() {
     let app = spawn_app().await;
     let cy = app.user("cyan").await;
-    app.call(
-        "PUT",
-        "/profile/me",
-        &cy.access,
-        Some(&json!({"name": "Cy"})),
-    )
-    .await;
+    app.put_profile(&cy.access, &json!({"name": "Cy"})).await;
     let many: serde_json::Map<String, serde_json::Value> =
         (0..21).map(|i| (format!("k{i}"), json!("v"))).collect();
     for bad in [
@@ -87,17 +71,14 @@ async fn profile_limits_are_enforced_and_a_rejected_update_changes_nothing() {
         json!({"avatar_url": "javascript:alert(1)"}),
         json!({"avatar_url": format!("https://{}", "a".repeat(500))}),
     ] {
-        let reply = app.call("PUT", "/profile/me", &cy.access, Some(&bad)).await;
+        let reply = app.put_profile(&cy.access, &bad).await;
         let doc = reply.problem(400, "validation_failed");
         assert!(
             doc["errors"].as_object().is_some_and(|e| e.len() == 1),
             "{doc}"
         );
     }
-    let me = app
-        .call("GET", "/profile/me", &cy.access, None)
-        .await
-        .json();
+    let me = app.my_profile(&cy.access).await.json();
     assert_eq!(me["name"], "Cy");
 }
 
@@ -105,20 +86,9 @@ async fn profile_limits_are_enforced_and_a_rejected_update_changes_nothing() {
 async fn every_profile_update_emits_profile_updated_once_and_a_rejected_one_none() {
     let (app, log) = spawn_app_with_event_log().await;
     let di = app.user("dian").await;
-    app.call(
-        "PUT",
-        "/profile/me",
-        &di.access,
-        Some(&json!({"name": "Di"})),
-    )
-    .await;
-    app.call(
-        "PUT",
-        "/profile/me",
-        &di.access,
-        Some(&json!({"name": "x".repeat(101)})),
-    )
-    .await;
+    app.put_profile(&di.access, &json!({"name": "Di"})).await;
+    app.put_profile(&di.access, &json!({"name": "x".repeat(101)}))
+        .await;
     assert!(log.wait_for("profile.updated", 1).await);
     log.settle(&app).await;
     let events = log.of_type("profile.updated");
@@ -134,12 +104,7 @@ async fn a_json_array_body_is_refused_and_changes_nothing() {
     let app = spawn_app().await;
     let ana = app.user("ana").await;
     let body = serde_json::json!({"name": "Ana", "bio": "Potter"});
-    assert_eq!(
-        app.call("PUT", "/profile/me", &ana.access, Some(&body))
-            .await
-            .status,
-        200
-    );
+    assert_eq!(app.put_profile(&ana.access, &body).await.status, 200);
     // serde would read an array as the fields by position: [name, bio] = [null, null].
     for method in ["PUT", "PATCH"] {
         let reply = app
@@ -152,10 +117,7 @@ async fn a_json_array_body_is_refused_and_changes_nothing() {
             .await;
         reply.problem(400, "validation_failed");
     }
-    let profile = app
-        .call("GET", "/profile/me", &ana.access, None)
-        .await
-        .json();
+    let profile = app.my_profile(&ana.access).await.json();
     assert_eq!(
         (profile["name"].as_str(), profile["bio"].as_str()),
         (Some("Ana"), Some("Potter"))

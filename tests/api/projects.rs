@@ -2,13 +2,11 @@
 
 use serde_json::{Value, json};
 
-use crate::event_log::spawn_app_with_event_log;
-use crate::harness::{TestApp, TestUser, spawn_app};
+use crate::support::event_log::spawn_app_with_event_log;
+use crate::support::{TestApp, TestUser, spawn_app};
 
 async fn create(app: &TestApp, who: &TestUser, body: Value) -> Value {
-    let reply = app
-        .call("POST", "/projects", &who.access, Some(&body))
-        .await;
+    let reply = app.create_project(&who.access, &body).await;
     assert_eq!(reply.status, 201, "{}", reply.text);
     reply.json()
 }
@@ -30,15 +28,10 @@ async fn creating_a_project_normalises_tags_and_shows_the_display_name() {
     assert_eq!(project["username"], "eli");
     assert_eq!(project["display_name"], "eli", "no profile name yet");
     assert!(project["thumbnail_url"].is_null());
-    app.call(
-        "PUT",
-        "/profile/me",
-        &eli.access,
-        Some(&json!({"name": "Eli Artist"})),
-    )
-    .await;
+    app.put_profile(&eli.access, &json!({"name": "Eli Artist"}))
+        .await;
     let again = app
-        .get(&format!("/projects/{}", project["id"].as_str().unwrap()))
+        .get_project(&project["id"].as_str().unwrap())
         .await
         .json();
     assert_eq!(again["display_name"], "Eli Artist");
@@ -68,7 +61,7 @@ async fn project_input_is_validated() {
         ),
     ] {
         let doc = app
-            .call("POST", "/projects", &fay.access, Some(&body))
+            .create_project(&fay.access, &body)
             .await
             .problem(400, "validation_failed");
         assert!(doc["errors"][field].is_string(), "{field}: {doc}");
@@ -76,7 +69,7 @@ async fn project_input_is_validated() {
     app.post_json("/projects", &json!({"title": "anonymous"}))
         .await
         .problem(401, "missing_token");
-    let list = app.get("/projects").await.json();
+    let list = app.list_projects("").await.json();
     assert_eq!(list["total"], 0, "nothing was created");
 }
 
@@ -89,11 +82,11 @@ async fn anyone_reads_projects_newest_first_by_user_and_overall() {
         create(&app, &gus, json!({"title": format!("gus {i}")})).await;
     }
     create(&app, &hal, json!({"title": "hal 0"})).await;
-    let all = app.get("/projects?size=2").await.json();
+    let all = app.list_projects("size=2").await.json();
     assert_eq!(all["total"], 4);
     assert_eq!(all["pages"], 2);
     assert_eq!(all["items"][0]["title"], "hal 0", "newest first");
-    let by_gus = app.get(&format!("/projects/user/{}", gus.id)).await.json();
+    let by_gus = app.user_projects(&gus.id).await.json();
     let titles: Vec<&str> = by_gus["items"]
         .as_array()
         .unwrap()
@@ -101,13 +94,13 @@ async fn anyone_reads_projects_newest_first_by_user_and_overall() {
         .map(|p| p["title"].as_str().unwrap())
         .collect();
     assert_eq!(titles, ["gus 2", "gus 1", "gus 0"]);
-    app.get(&format!("/projects/user/{}", uuid::Uuid::now_v7()))
+    app.user_projects(&uuid::Uuid::now_v7())
         .await
         .problem(404, "not_found");
-    app.get(&format!("/projects/{}", uuid::Uuid::now_v7()))
+    app.get_project(&uuid::Uuid::now_v7())
         .await
         .problem(404, "not_found");
-    app.get("/projects?size=0")
+    app.list_projects("size=0")
         .await
         .problem(400, "validation_failed");
     assert_eq!(app.get("/api/v1/projects").await.json()["total"], 4);
@@ -118,13 +111,12 @@ async fn a_partial_update_keeps_other_fields_and_null_clears_optional_ones() {
     let app = spawn_app().await;
     let ida = app.user("ida").await;
     let p = create(&app, &ida, json!({"title": "Loom", "description": "wool", "tags": ["textile"], "link": "https://ida.example"})).await;
-    let path = format!("/projects/{}", p["id"].as_str().unwrap());
+    let _path = format!("/projects/{}", p["id"].as_str().unwrap());
     let updated = app
-        .call(
-            "PATCH",
-            &path,
+        .update_project(
             &ida.access,
-            Some(&json!({"description": null, "tags": ["Weave"]})),
+            &p["id"].as_str().unwrap(),
+            &json!({"description": null, "tags": ["Weave"]}),
         )
         .await
         .json();
@@ -132,15 +124,18 @@ async fn a_partial_update_keeps_other_fields_and_null_clears_optional_ones() {
     assert!(updated["description"].is_null());
     assert_eq!(updated["tags"], json!(["weave"]));
     assert_eq!(updated["link"], "https://ida.example");
-    app.call("PUT", &path, &ida.access, Some(&json!({"title": null})))
-        .await
-        .problem(400, "validation_failed");
+    app.replace_project(
+        &ida.access,
+        &p["id"].as_str().unwrap(),
+        &json!({"title": null}),
+    )
+    .await
+    .problem(400, "validation_failed");
     let thumb = app
-        .call(
-            "PUT",
-            &format!("{path}/thumbnail"),
+        .set_thumbnail(
             &ida.access,
-            Some(&json!({"thumbnail_url": "/media/thumbnails/a/b_thumb.jpg"})),
+            &p["id"].as_str().unwrap(),
+            &json!({"thumbnail_url": "/media/thumbnails/a/b_thumb.jpg"}),
         )
         .await
         .json();
@@ -154,38 +149,44 @@ async fn only_the_owner_or_an_admin_writes_a_project() {
     let jon = app.user("jon").await;
     let kim = app.user("kim").await;
     let p = create(&app, &jon, json!({"title": "Kiln"})).await;
-    let path = format!("/projects/{}", p["id"].as_str().unwrap());
-    app.call("PATCH", &path, &kim.access, Some(&json!({"title": "mine"})))
-        .await
-        .problem(403, "not_your_project");
-    app.call(
-        "PUT",
-        &format!("{path}/thumbnail"),
+    let _path = format!("/projects/{}", p["id"].as_str().unwrap());
+    app.update_project(
         &kim.access,
-        Some(&json!({"thumbnail_url": null})),
+        &p["id"].as_str().unwrap(),
+        &json!({"title": "mine"}),
     )
     .await
     .problem(403, "not_your_project");
-    app.call("DELETE", &path, &kim.access, None)
+    app.set_thumbnail(
+        &kim.access,
+        &p["id"].as_str().unwrap(),
+        &json!({"thumbnail_url": null}),
+    )
+    .await
+    .problem(403, "not_your_project");
+    app.delete_project(&kim.access, &p["id"].as_str().unwrap())
         .await
         .problem(403, "not_your_project");
     let admin = app.user_with_role("moderator", "admin").await;
     let edited = app
-        .call(
-            "PATCH",
-            &path,
+        .update_project(
             &admin.access,
-            Some(&json!({"title": "Kiln (edited)"})),
+            &p["id"].as_str().unwrap(),
+            &json!({"title": "Kiln (edited)"}),
         )
         .await;
     assert_eq!(edited.json()["title"], "Kiln (edited)");
     assert_eq!(edited.json()["user_id"], jon.id.as_str(), "the owner stays");
     assert_eq!(
-        app.call("DELETE", &path, &admin.access, None).await.status,
+        app.delete_project(&admin.access, &p["id"].as_str().unwrap())
+            .await
+            .status,
         204
     );
-    app.get(&path).await.problem(404, "not_found");
-    app.call("DELETE", &path, &jon.access, None)
+    app.get_project(&p["id"].as_str().unwrap())
+        .await
+        .problem(404, "not_found");
+    app.delete_project(&jon.access, &p["id"].as_str().unwrap())
         .await
         .problem(404, "not_found");
 }
@@ -197,32 +198,17 @@ async fn events_are_emitted_once_per_committed_change_and_never_for_a_rejected_o
     let max = app.user("max").await;
     let p = create(&app, &lee, json!({"title": "Quilt"})).await;
     let id = p["id"].as_str().unwrap().to_owned();
-    let path = format!("/projects/{id}");
-    app.call(
-        "PATCH",
-        &path,
-        &lee.access,
-        Some(&json!({"title": "Quilt II"})),
-    )
-    .await;
-    app.call(
-        "PATCH",
-        &path,
-        &lee.access,
-        Some(&json!({"title": "Quilt II"})),
-    )
-    .await; // no change
-    app.call(
-        "PATCH",
-        &path,
-        &max.access,
-        Some(&json!({"title": "stolen"})),
-    )
-    .await; // 403
-    app.call("PATCH", &path, &lee.access, Some(&json!({"title": ""})))
+    let _path = format!("/projects/{id}");
+    app.update_project(&lee.access, &id, &json!({"title": "Quilt II"}))
+        .await;
+    app.update_project(&lee.access, &id, &json!({"title": "Quilt II"}))
+        .await; // no change
+    app.update_project(&max.access, &id, &json!({"title": "stolen"}))
+        .await; // 403
+    app.update_project(&lee.access, &id, &json!({"title": ""}))
         .await; // 400
-    app.call("DELETE", &path, &max.access, None).await; // 403
-    app.call("DELETE", &path, &lee.access, None).await;
+    app.delete_project(&max.access, &id).await; // 403
+    app.delete_project(&lee.access, &id).await;
     assert!(log.wait_for("project.deleted", 1).await);
     log.settle(&app).await;
     let types: Vec<String> = log
@@ -260,25 +246,14 @@ async fn a_new_display_name_gives_the_owners_projects_new_index_versions() {
         }
     };
     let before = versions(&app).await;
-    app.call(
-        "PUT",
-        "/profile/me",
-        &ned.access,
-        Some(&json!({"bio": "no name change"})),
-    )
-    .await;
+    app.put_profile(&ned.access, &json!({"bio": "no name change"}))
+        .await;
     assert_eq!(
         versions(&app).await,
         before,
         "only the display name matters"
     );
-    app.call(
-        "PUT",
-        "/profile/me",
-        &ned.access,
-        Some(&json!({"name": "Ned"})),
-    )
-    .await;
+    app.put_profile(&ned.access, &json!({"name": "Ned"})).await;
     let after = versions(&app).await;
     assert!(
         after.iter().zip(&before).all(|(a, b)| a > b),
@@ -293,13 +268,11 @@ async fn reindex_re_emits_every_project_for_admins_only() {
     for i in 0..7 {
         create(&app, &ola, json!({"title": format!("p{i}")})).await;
     }
-    app.call("POST", "/admin/reindex-projects", &ola.access, None)
+    app.reindex_projects(&ola.access)
         .await
         .problem(403, "admin_required");
     let root = app.root().await;
-    let reply = app
-        .call("POST", "/admin/reindex-projects", &root.access, None)
-        .await;
+    let reply = app.reindex_projects(&root.access).await;
     assert_eq!(reply.status, 202, "{}", reply.text);
     assert_eq!(reply.json()["queued"], 7);
     assert!(
@@ -315,13 +288,8 @@ async fn deleting_a_user_deletes_their_projects_with_an_event_each() {
     let a = create(&app, &pia, json!({"title": "a"})).await;
     let b = create(&app, &pia, json!({"title": "b"})).await;
     let root = app.root().await;
-    assert_eq!(
-        app.call("DELETE", &format!("/users/{}", pia.id), &root.access, None)
-            .await
-            .status,
-        204
-    );
-    app.get(&format!("/projects/{}", a["id"].as_str().unwrap()))
+    assert_eq!(app.delete_user(&root.access, &pia.id).await.status, 204);
+    app.get_project(&a["id"].as_str().unwrap())
         .await
         .problem(404, "not_found");
     assert!(log.wait_for("project.deleted", 2).await);

@@ -7,10 +7,10 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use crate::harness::{PASSWORD, ROOT_PASSWORD, ROOT_USERNAME, rabbitmq_vhost, wait_for};
-use crate::media_fixtures::png;
-use crate::reliability::process::{ServerProcess, ServerSettings};
-use crate::remote::Remote;
+use crate::support::media_fixtures::png;
+use crate::support::process::{ServerProcess, ServerSettings};
+use crate::support::remote::Remote;
+use crate::support::{PASSWORD, ROOT_PASSWORD, ROOT_USERNAME, rabbitmq_vhost, wait_for};
 
 #[actix_web::test]
 async fn two_api_processes_and_a_worker_serve_the_whole_flow() {

@@ -13,18 +13,16 @@ use troupe::messages::page::PageRequest;
 use troupe::search::{IndexChanges, SearchDoc, SearchRequest};
 use uuid::Uuid;
 
-use crate::harness::{TestApp, TestUser, spawn_app, wait_for};
+use crate::support::{TestApp, TestUser, spawn_app, wait_for};
 
 async fn create(app: &TestApp, who: &TestUser, body: Value) -> String {
-    let reply = app
-        .call("POST", "/projects", &who.access, Some(&body))
-        .await;
+    let reply = app.create_project(&who.access, &body).await;
     assert_eq!(reply.status, 201, "{}", reply.text);
     reply.json()["id"].as_str().unwrap().to_owned()
 }
 
 async fn search(app: &TestApp, query: &str) -> Value {
-    let reply = app.get(&format!("/search?{query}")).await;
+    let reply = app.search(query).await;
     assert_eq!(reply.status, 200, "{}", reply.text);
     reply.json()
 }
@@ -92,13 +90,8 @@ async fn title_outranks_display_name_which_outranks_description() {
     let app = spawn_app().await;
     let owner = app.user("plain").await;
     let named = app.user("other").await;
-    app.call(
-        "PUT",
-        "/profile/me",
-        &named.access,
-        Some(&json!({"name": "Harbor Studio"})),
-    )
-    .await;
+    app.put_profile(&named.access, &json!({"name": "Harbor Studio"}))
+        .await;
     let in_description = create(
         &app,
         &owner,
@@ -178,7 +171,7 @@ async fn tags_keep_projects_with_any_of_them_and_no_query_lists_newest_first() {
     assert_eq!(page["total"], 3);
     assert_eq!(page["pages"], 2);
     assert_eq!(ids(&page), [a]);
-    app.get("/search?size=101")
+    app.search("size=101")
         .await
         .problem(400, "validation_failed");
 }
@@ -191,13 +184,8 @@ async fn equal_scores_are_ordered_by_the_most_recent_update() {
     let second = create(&app, &u, json!({"title": "Twin sculpture"})).await;
     eventually(&app, "query=twin", &[&second, &first]).await;
     // Touching the older one makes it the most recent.
-    app.call(
-        "PATCH",
-        &format!("/projects/{first}"),
-        &u.access,
-        Some(&json!({"link": "https://twins.example"})),
-    )
-    .await;
+    app.update_project(&u.access, &first, &json!({"link": "https://twins.example"}))
+        .await;
     eventually(&app, "query=twin", &[&first, &second]).await;
 }
 
@@ -226,7 +214,7 @@ async fn suggest_offers_at_most_five_distinct_titles_and_tags_by_prefix() {
         })
         .await
     );
-    let reply = app.get("/search/suggest?query=Pot").await.json();
+    let reply = app.suggest("query=Pot").await.json();
     let suggestions = reply["suggestions"].as_array().unwrap();
     assert_eq!(
         suggestions[0],
@@ -234,7 +222,7 @@ async fn suggest_offers_at_most_five_distinct_titles_and_tags_by_prefix() {
     );
     assert_eq!(suggestions[1], json!({"text": "pottery", "kind": "tag"}));
     assert_eq!(suggestions.len(), 2);
-    let pa = app.get("/search/suggest?query=pa").await.json();
+    let pa = app.suggest("query=pa").await.json();
     let texts: Vec<&str> = pa["suggestions"]
         .as_array()
         .unwrap()
@@ -246,15 +234,12 @@ async fn suggest_offers_at_most_five_distinct_titles_and_tags_by_prefix() {
     unique.sort_unstable();
     unique.dedup();
     assert_eq!(unique.len(), 5, "no duplicates: {texts:?}");
-    let word_inside = app.get("/search/suggest?query=paintin").await.json();
+    let word_inside = app.suggest("query=paintin").await.json();
     assert_eq!(
         word_inside["suggestions"][0]["text"], "Street painting",
         "a word inside a title matches"
     );
-    assert_eq!(
-        app.get("/search/suggest?query=").await.json()["suggestions"],
-        json!([])
-    );
+    assert_eq!(app.suggest("query=").await.json()["suggestions"], json!([]));
 }
 
 #[actix_web::test]
@@ -263,26 +248,15 @@ async fn a_profile_rename_an_update_and_a_delete_reach_the_index() {
     let u = app.user("renamer").await;
     let id = create(&app, &u, json!({"title": "Bronze cast"})).await;
     eventually(&app, "query=bronze", &[&id]).await;
-    app.call(
-        "PUT",
-        "/profile/me",
-        &u.access,
-        Some(&json!({"name": "Zanzibar Foundry"})),
-    )
-    .await;
+    app.put_profile(&u.access, &json!({"name": "Zanzibar Foundry"}))
+        .await;
     let found = eventually(&app, "query=zanzibar", &[&id]).await;
     assert_eq!(found["results"][0]["username"], "Zanzibar Foundry");
-    app.call(
-        "PATCH",
-        &format!("/projects/{id}"),
-        &u.access,
-        Some(&json!({"title": "Iron cast"})),
-    )
-    .await;
+    app.update_project(&u.access, &id, &json!({"title": "Iron cast"}))
+        .await;
     eventually(&app, "query=iron", &[&id]).await;
     eventually(&app, "query=bronze", &[]).await;
-    app.call("DELETE", &format!("/projects/{id}"), &u.access, None)
-        .await;
+    app.delete_project(&u.access, &id).await;
     eventually(&app, "query=iron", &[]).await;
 }
 
@@ -432,7 +406,10 @@ fn troupe_reindex(app: &TestApp) -> std::process::Output {
 
 #[actix_web::test]
 async fn troupe_reindex_rebuilds_the_index_an_api_process_reads() {
-    let app = crate::harness::spawn_app_with(&[("ROLE", "api")]).await;
+    let app = crate::support::app()
+        .settings(&[("ROLE", "api")])
+        .start()
+        .await;
     let u = app.user("cli_reader").await;
     for i in 0..3 {
         create(&app, &u, json!({"title": format!("rebuilt {i}")})).await;

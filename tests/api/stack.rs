@@ -10,12 +10,12 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-use crate::harness::{PASSWORD, ROOT_PASSWORD, ROOT_USERNAME, rabbitmq_vhost, wait_for};
-use crate::nginx::Nginx;
-use crate::osmem::Osmem;
-use crate::reliability::process::{ServerProcess, ServerSettings};
-use crate::remote::Remote;
-use crate::seaweedfs::SeaweedFs;
+use crate::support::nginx::Nginx;
+use crate::support::osmem::Osmem;
+use crate::support::process::{ServerProcess, ServerSettings};
+use crate::support::remote::Remote;
+use crate::support::seaweedfs::SeaweedFs;
+use crate::support::{PASSWORD, ROOT_PASSWORD, ROOT_USERNAME, rabbitmq_vhost, wait_for};
 
 /// `docker/troupe.env`: the settings the compose stack gives every Troupe process.
 fn shared_settings() -> Vec<(String, String)> {
@@ -158,8 +158,8 @@ async fn the_stack_serves_every_flow_through_nginx_and_survives_losing_an_api() 
     let settings = settings
         .with("RABBITMQ_URL", &amqp)
         .with("S3_ENDPOINT", &s3.endpoint)
-        .with("S3_ACCESS_KEY", crate::seaweedfs::ACCESS_KEY)
-        .with("S3_SECRET_KEY", crate::seaweedfs::SECRET_KEY)
+        .with("S3_ACCESS_KEY", crate::support::seaweedfs::ACCESS_KEY)
+        .with("S3_SECRET_KEY", crate::support::seaweedfs::SECRET_KEY)
         .with("ELASTICSEARCH_URL", &search.url)
         .with("JWT_SECRET", "stack-test-secret-of-at-least-32-bytes!")
         .with("BCRYPT_COST", "10")

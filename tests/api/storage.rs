@@ -153,13 +153,13 @@ async fn the_s3_store_behaves_against_a_real_s3_server_and_creates_its_bucket() 
 
 #[actix_web::test]
 async fn the_s3_store_behaves_against_seaweedfs_and_creates_its_bucket() {
-    let server = crate::seaweedfs::SeaweedFs::start().await;
+    let server = crate::support::seaweedfs::SeaweedFs::start().await;
     let store = S3Store::new(S3Settings {
         endpoint: server.endpoint.clone(),
         region: "us-east-1".into(),
         bucket: "behaviour-suite".into(),
-        access_key: crate::seaweedfs::ACCESS_KEY.into(),
-        secret_key: crate::seaweedfs::SECRET_KEY.into(),
+        access_key: crate::support::seaweedfs::ACCESS_KEY.into(),
+        secret_key: crate::support::seaweedfs::SECRET_KEY.into(),
         path_style: true,
     })
     .expect("store");
@@ -168,7 +168,7 @@ async fn the_s3_store_behaves_against_seaweedfs_and_creates_its_bucket() {
         endpoint: server.endpoint.clone(),
         region: "us-east-1".into(),
         bucket: "behaviour-suite".into(),
-        access_key: crate::seaweedfs::ACCESS_KEY.into(),
+        access_key: crate::support::seaweedfs::ACCESS_KEY.into(),
         secret_key: "not-the-secret".into(),
         path_style: true,
     })
@@ -207,15 +207,15 @@ async fn readiness_reports_the_s3_store() {
     };
     let settings = s3(&endpoint);
     let pairs: Vec<(&str, &str)> = settings.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    let app = crate::harness::spawn_app_with(&pairs).await;
-    let ready = app.get("/ready").await;
+    let app = crate::support::app().settings(&pairs).start().await;
+    let ready = app.ready().await;
     assert_eq!(ready.status, 200, "{}", ready.text);
     assert_eq!(ready.json()["checks"]["storage"], "ok");
 
     let dead = s3("http://127.0.0.1:9");
     let pairs: Vec<(&str, &str)> = dead.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    let app = crate::harness::spawn_app_with(&pairs).await;
-    let ready = app.get("/ready").await;
+    let app = crate::support::app().settings(&pairs).start().await;
+    let ready = app.ready().await;
     assert_eq!(ready.status, 503);
     assert_eq!(ready.json()["checks"]["storage"], "down");
 }

@@ -7,11 +7,11 @@ use std::time::{Duration, Instant};
 
 use serde_json::json;
 
-use crate::harness::{TestApp, rabbitmq_vhost, spawn_app, spawn_app_with, wait_for};
+use crate::support::{TestApp, app, rabbitmq_vhost, spawn_app, wait_for};
 
 /// `name{actor="…"}` from `/metrics` (0 when the series does not exist yet).
 async fn metric(app: &TestApp, name: &str, actor: &str) -> f64 {
-    let text = app.get("/metrics").await.text;
+    let text = app.metrics().await.text;
     let series = format!("{name}{{actor=\"{actor}\"}} ");
     text.lines()
         .find_map(|line| line.strip_prefix(&series))
@@ -46,7 +46,7 @@ async fn run(program: &'static str, args: Vec<String>) {
 
 async fn searchable_soon(app: &TestApp, token: &str, title: &str, limit: Duration) -> bool {
     let body = json!({"title": title});
-    let reply = app.call("POST", "/projects", token, Some(&body)).await;
+    let reply = app.create_project(token, &body).await;
     assert_eq!(reply.status, 201, "{}", reply.text);
     let query = format!("/search?q={}", title.replace(' ', "+"));
     wait_for(limit, || async {
@@ -58,7 +58,10 @@ async fn searchable_soon(app: &TestApp, token: &str, title: &str, limit: Duratio
 #[actix_web::test]
 async fn cut_rabbitmq_connections_restart_publisher_and_consumers_with_growing_delays() {
     let (vhost, url) = rabbitmq_vhost();
-    let app = spawn_app_with(&[("EVENT_BUS", "rabbitmq"), ("RABBITMQ_URL", url.as_str())]).await;
+    let app = app()
+        .settings(&[("EVENT_BUS", "rabbitmq"), ("RABBITMQ_URL", url.as_str())])
+        .start()
+        .await;
     let ana = app.user("ana").await;
     assert!(searchable_soon(&app, &ana.access, "before any cut", Duration::from_secs(10)).await);
 
@@ -82,7 +85,7 @@ async fn cut_rabbitmq_connections_restart_publisher_and_consumers_with_growing_d
         let saw_down = std::cell::Cell::new(false);
         let back = wait_for(Duration::from_secs(20), || async {
             let asked = Instant::now();
-            let status = app.get("/ready").await.status;
+            let status = app.ready().await.status;
             assert!(
                 asked.elapsed() < Duration::from_millis(2500),
                 "/ready took {:?}",

@@ -4,11 +4,10 @@ use futures_util::future::join_all;
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde_json::json;
 
-use crate::harness::{PASSWORD, TestApp, spawn_app};
+use crate::support::{PASSWORD, TestApp, spawn_app};
 
-async fn refresh(app: &TestApp, token: &str) -> crate::harness::Reply {
-    app.post_json("/auth/refresh", &json!({"refresh_token": token}))
-        .await
+async fn refresh(app: &TestApp, token: &str) -> crate::support::Reply {
+    app.refresh_with(&json!({"refresh_token": token})).await
 }
 
 #[actix_web::test]
@@ -22,14 +21,9 @@ async fn refresh_rotates_and_a_reused_token_revokes_the_whole_family() {
     let second_token = body["refresh_token"].as_str().unwrap().to_owned();
     assert_ne!(second_token, gita.refresh);
     assert_eq!(
-        app.call(
-            "GET",
-            "/auth/verify",
-            body["access_token"].as_str().unwrap(),
-            None
-        )
-        .await
-        .status,
+        app.verify(body["access_token"].as_str().unwrap())
+            .await
+            .status,
         200
     );
 
@@ -113,7 +107,7 @@ async fn logout_revokes_the_session_is_idempotent_and_checks_the_owner() {
     .await
     .problem(403, "not_your_token");
     assert_eq!(
-        app.post_json("/auth/logout", &json!({"refresh_token": kiki.refresh}))
+        app.logout_with(&json!({"refresh_token": kiki.refresh}))
             .await
             .status,
         200
@@ -135,9 +129,7 @@ async fn logout_all_revokes_every_refresh_token_of_the_caller() {
     let app = spawn_app().await;
     let one = app.user("maya").await;
     let two = app.login_user("maya", PASSWORD).await;
-    let reply = app
-        .call("POST", "/auth/logout-all", &one.access, None)
-        .await;
+    let reply = app.logout_all(&one.access).await;
     assert_eq!(reply.status, 200);
     refresh(&app, &one.refresh)
         .await
@@ -151,16 +143,13 @@ async fn logout_all_revokes_every_refresh_token_of_the_caller() {
 async fn verify_and_me_describe_the_caller() {
     let app = spawn_app().await;
     let nina = app.user("nina").await;
-    let verified = app
-        .call("GET", "/auth/verify", &nina.access, None)
-        .await
-        .json();
+    let verified = app.verify(&nina.access).await.json();
     assert_eq!(verified["valid"], true);
     assert_eq!(verified["user_id"], nina.id.as_str());
     assert_eq!(verified["username"], "nina");
     assert_eq!(verified["role"], "user");
     assert!(verified["exp"].as_i64().unwrap() > time::OffsetDateTime::now_utc().unix_timestamp());
-    let me = app.call("GET", "/auth/me", &nina.access, None).await.json();
+    let me = app.me(&nina.access).await.json();
     for field in [
         "id",
         "username",
@@ -204,10 +193,7 @@ async fn every_kind_of_bad_access_token_is_a_401() {
         Algorithm::HS256,
         &key,
     );
-    assert_eq!(
-        app.call("GET", "/auth/verify", &genuine, None).await.status,
-        200
-    );
+    assert_eq!(app.verify(&genuine).await.status, 200);
 
     let b64 =
         |s: &str| base64::Engine::encode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, s);
@@ -257,7 +243,7 @@ async fn every_kind_of_bad_access_token_is_a_401() {
         ("garbage", "not.a.jwt".to_owned()),
     ];
     for (what, token) in bad {
-        let reply = app.call("GET", "/auth/verify", &token, None).await;
+        let reply = app.verify(&token).await;
         reply.problem(401, "invalid_token");
         assert_eq!(reply.header("www-authenticate"), Some("Bearer"), "{what}");
     }
@@ -278,25 +264,12 @@ async fn a_role_change_takes_effect_at_the_next_refresh() {
     let putu = app.user("putu").await;
     let root = app.root().await;
     let promote = json!({"role": "committee"});
-    let reply = app
-        .call(
-            "PATCH",
-            &format!("/users/{}", putu.id),
-            &root.access,
-            Some(&promote),
-        )
-        .await;
+    let reply = app.update_user(&root.access, &putu.id, &promote).await;
     assert_eq!(reply.status, 200, "{}", reply.text);
-    let old = app
-        .call("GET", "/auth/verify", &putu.access, None)
-        .await
-        .json();
+    let old = app.verify(&putu.access).await.json();
     assert_eq!(old["role"], "user", "the old access token keeps its claims");
     let renewed = refresh(&app, &putu.refresh).await.json();
     let new_access = renewed["access_token"].as_str().unwrap();
-    let new = app
-        .call("GET", "/auth/verify", new_access, None)
-        .await
-        .json();
+    let new = app.verify(new_access).await.json();
     assert_eq!(new["role"], "committee");
 }

@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 
 use std::time::Duration;
 
-use crate::harness::{PASSWORD, spawn_app, wait_for};
+use crate::support::{PASSWORD, spawn_app, wait_for};
 
 #[derive(Clone, Default)]
 struct Captured(Arc<Mutex<Vec<u8>>>);

@@ -2,14 +2,14 @@
 
 use serde_json::json;
 
-use crate::harness::{PASSWORD, spawn_app};
+use crate::support::{PASSWORD, spawn_app};
 
 #[actix_web::test]
 async fn listing_users_needs_a_token_and_hides_private_fields_from_non_admins() {
     let app = spawn_app().await;
     app.get("/users").await.problem(401, "missing_token");
     let rina = app.user("rina").await;
-    let list = app.call("GET", "/users", &rina.access, None).await;
+    let list = app.list_users(&rina.access, "").await;
     assert_eq!(list.status, 200, "{}", list.text);
     let body = list.json();
     assert_eq!(body["total"], 2, "root and rina: {body}");
@@ -35,7 +35,7 @@ async fn listing_users_needs_a_token_and_hides_private_fields_from_non_admins() 
     );
 
     let root = app.root().await;
-    let admin_view = app.call("GET", "/users", &root.access, None).await.json();
+    let admin_view = app.list_users(&root.access, "").await.json();
     let rina_entry = admin_view["items"]
         .as_array()
         .unwrap()
@@ -50,27 +50,15 @@ async fn q_matches_username_and_name_and_email_only_for_admins() {
     let app = spawn_app().await;
     let sari = app.user("sari").await;
     app.user("tono").await;
-    let by_name = app
-        .call("GET", "/users?q=TON", &sari.access, None)
-        .await
-        .json();
+    let by_name = app.list_users(&sari.access, "q=TON").await.json();
     assert_eq!(by_name["total"], 1);
     assert_eq!(by_name["items"][0]["username"], "tono");
-    let by_email = app
-        .call("GET", "/users?q=tono@example", &sari.access, None)
-        .await
-        .json();
+    let by_email = app.list_users(&sari.access, "q=tono@example").await.json();
     assert_eq!(by_email["total"], 0, "non-admins cannot search by email");
     let root = app.root().await;
-    let admin = app
-        .call("GET", "/users?q=tono@example", &root.access, None)
-        .await
-        .json();
+    let admin = app.list_users(&root.access, "q=tono@example").await.json();
     assert_eq!(admin["total"], 1);
-    let like = app
-        .call("GET", "/users?q=%25", &sari.access, None)
-        .await
-        .json();
+    let like = app.list_users(&sari.access, "q=%25").await.json();
     assert_eq!(like["total"], 0, "% is matched literally");
 }
 
@@ -81,15 +69,12 @@ async fn pagination_is_validated_and_counted() {
     for i in 0..4 {
         app.register(&format!("page{i}")).await;
     }
-    let page = app
-        .call("GET", "/users?page=2&size=2", &umi.access, None)
-        .await
-        .json();
+    let page = app.list_users(&umi.access, "page=2&size=2").await.json();
     assert_eq!(page["total"], 6);
     assert_eq!(page["pages"], 3);
     assert_eq!(page["items"].as_array().unwrap().len(), 2);
     for bad in ["page=0", "size=0", "size=101", "page=abc"] {
-        app.call("GET", &format!("/users?{bad}"), &umi.access, None)
+        app.list_users(&umi.access, bad)
             .await
             .problem(400, "validation_failed");
     }
@@ -100,17 +85,14 @@ async fn getting_a_user_shows_public_fields_and_404_for_unknown_ids() {
     let app = spawn_app().await;
     let vera = app.user("vera").await;
     let wawan = app.user("wawan").await;
-    let seen = app
-        .call("GET", &format!("/users/{}", wawan.id), &vera.access, None)
-        .await
-        .json();
+    let seen = app.get_user(&vera.access, &wawan.id).await.json();
     assert_eq!(seen["username"], "wawan");
     assert!(seen.get("email").is_none() && seen.get("phone").is_none());
     let unknown = uuid::Uuid::now_v7();
-    app.call("GET", &format!("/users/{unknown}"), &vera.access, None)
+    app.get_user(&vera.access, &unknown)
         .await
         .problem(404, "not_found");
-    app.call("GET", "/users/not-a-uuid", &vera.access, None)
+    app.get_user(&vera.access, &"not-a-uuid")
         .await
         .problem(404, "not_found");
 }
@@ -122,37 +104,22 @@ async fn only_admins_create_users_and_only_roles_below_their_own() {
     let body =
         |name: &str, role: &str| json!({"username": name, "password": PASSWORD, "role": role});
     let committee = app
-        .call(
-            "POST",
-            "/users",
-            &admin.access,
-            Some(&body("comm1", "committee")),
-        )
+        .create_user(&admin.access, &body("comm1", "committee"))
         .await;
     assert_eq!(committee.status, 201, "{}", committee.text);
     assert_eq!(committee.json()["role"], "committee");
-    app.call(
-        "POST",
-        "/users",
-        &admin.access,
-        Some(&body("admin2", "admin")),
-    )
-    .await
-    .problem(403, "role_not_grantable");
+    app.create_user(&admin.access, &body("admin2", "admin"))
+        .await
+        .problem(403, "role_not_grantable");
     let root = app.root().await;
     assert_eq!(
-        app.call(
-            "POST",
-            "/users",
-            &root.access,
-            Some(&body("super2", "superadmin"))
-        )
-        .await
-        .status,
+        app.create_user(&root.access, &body("super2", "superadmin"))
+            .await
+            .status,
         201
     );
     let user = app.user("ulla").await;
-    app.call("POST", "/users", &user.access, Some(&body("user2", "user")))
+    app.create_user(&user.access, &body("user2", "user"))
         .await
         .problem(403, "admin_required");
 }
@@ -161,16 +128,14 @@ async fn only_admins_create_users_and_only_roles_below_their_own() {
 async fn an_owner_patches_their_account_partially_and_null_clears() {
     let app = spawn_app().await;
     let yuni = app.user("yuni").await;
-    let path = format!("/users/{}", yuni.id);
+    let _path = format!("/users/{}", yuni.id);
     let set = json!({"name": "Yuni", "phone": "0812", "gender": "f"});
     assert_eq!(
-        app.call("PATCH", &path, &yuni.access, Some(&set))
-            .await
-            .status,
+        app.update_user(&yuni.access, &yuni.id, &set).await.status,
         200
     );
     let reply = app
-        .call("PUT", &path, &yuni.access, Some(&json!({"phone": null})))
+        .replace_user(&yuni.access, &yuni.id, &json!({"phone": null}))
         .await;
     assert_eq!(reply.status, 200, "{}", reply.text);
     let user = reply.json();
@@ -178,7 +143,7 @@ async fn an_owner_patches_their_account_partially_and_null_clears() {
     assert_eq!(user["gender"], "f");
     assert!(user["phone"].is_null(), "null clears");
     assert_eq!(user["email"], "yuni@example.org");
-    app.call("PATCH", &path, &yuni.access, Some(&json!({"email": "bad"})))
+    app.update_user(&yuni.access, &yuni.id, &json!({"email": "bad"}))
         .await
         .problem(400, "validation_failed");
 }
@@ -188,40 +153,20 @@ async fn a_user_cannot_patch_someone_else_or_raise_their_own_role() {
     let app = spawn_app().await;
     let zaki = app.user("zaki").await;
     let other = app.user("other").await;
-    app.call(
-        "PATCH",
-        &format!("/users/{}", other.id),
-        &zaki.access,
-        Some(&json!({"name": "x"})),
-    )
-    .await
-    .problem(403, "forbidden");
-    app.call(
-        "PATCH",
-        &format!("/users/{}", zaki.id),
-        &zaki.access,
-        Some(&json!({"role": "admin"})),
-    )
-    .await
-    .problem(403, "role_not_grantable");
+    app.update_user(&zaki.access, &other.id, &json!({"name": "x"}))
+        .await
+        .problem(403, "forbidden");
+    app.update_user(&zaki.access, &zaki.id, &json!({"role": "admin"}))
+        .await
+        .problem(403, "role_not_grantable");
     let root = app.root().await;
     let edited = app
-        .call(
-            "PATCH",
-            &format!("/users/{}", other.id),
-            &root.access,
-            Some(&json!({"name": "By Admin"})),
-        )
+        .update_user(&root.access, &other.id, &json!({"name": "By Admin"}))
         .await;
     assert_eq!(edited.json()["name"], "By Admin");
-    app.call(
-        "PATCH",
-        &format!("/users/{}", other.id),
-        &root.access,
-        Some(&json!({"username": "ZAKI"})),
-    )
-    .await
-    .problem(409, "duplicate");
+    app.update_user(&root.access, &other.id, &json!({"username": "ZAKI"}))
+        .await
+        .problem(409, "duplicate");
 }
 
 #[actix_web::test]
@@ -229,15 +174,10 @@ async fn an_admin_cannot_manage_a_peer_admin() {
     let app = spawn_app().await;
     let a1 = app.user_with_role("admin1", "admin").await;
     let a2 = app.user_with_role("admin2", "admin").await;
-    app.call(
-        "PATCH",
-        &format!("/users/{}", a2.id),
-        &a1.access,
-        Some(&json!({"name": "x"})),
-    )
-    .await
-    .problem(403, "forbidden");
-    app.call("DELETE", &format!("/users/{}", a2.id), &a1.access, None)
+    app.update_user(&a1.access, &a2.id, &json!({"name": "x"}))
+        .await
+        .problem(403, "forbidden");
+    app.delete_user(&a1.access, &a2.id)
         .await
         .problem(403, "forbidden");
 }
@@ -246,42 +186,37 @@ async fn an_admin_cannot_manage_a_peer_admin() {
 async fn changing_ones_own_password_needs_the_current_one_and_ends_other_sessions() {
     let app = spawn_app().await;
     let bayu = app.user("bayu").await;
-    let path = format!("/users/{}", bayu.id);
-    app.call(
-        "PATCH",
-        &path,
+    let _path = format!("/users/{}", bayu.id);
+    app.update_user(
         &bayu.access,
-        Some(&json!({"password": "new password 1"})),
+        &bayu.id,
+        &json!({"password": "new password 1"}),
     )
     .await
     .problem(400, "validation_failed");
     let wrong = json!({"password": "new password 1", "current_password": "nope nope"});
     let doc = app
-        .call("PATCH", &path, &bayu.access, Some(&wrong))
+        .update_user(&bayu.access, &bayu.id, &wrong)
         .await
         .problem(400, "validation_failed");
     assert_eq!(doc["errors"]["current_password"], "is incorrect");
     let right = json!({"password": "new password 1", "current_password": PASSWORD});
     assert_eq!(
-        app.call("PATCH", &path, &bayu.access, Some(&right))
-            .await
-            .status,
+        app.update_user(&bayu.access, &bayu.id, &right).await.status,
         200
     );
     app.login("bayu", PASSWORD)
         .await
         .problem(401, "invalid_credentials");
     app.login_user("bayu", "new password 1").await;
-    app.post_json("/auth/refresh", &json!({"refresh_token": bayu.refresh}))
+    app.refresh_with(&json!({"refresh_token": bayu.refresh}))
         .await
         .problem(401, "invalid_refresh_token");
     // An admin resets someone else's password without knowing it.
     let root = app.root().await;
     let reset = json!({"password": "reset password 2"});
     assert_eq!(
-        app.call("PATCH", &path, &root.access, Some(&reset))
-            .await
-            .status,
+        app.update_user(&root.access, &bayu.id, &reset).await.status,
         200
     );
     app.login_user("bayu", "reset password 2").await;
@@ -291,37 +226,22 @@ async fn changing_ones_own_password_needs_the_current_one_and_ends_other_session
 async fn the_last_superadmin_can_be_neither_demoted_nor_deleted() {
     let app = spawn_app().await;
     let root = app.root().await;
-    let path = format!("/users/{}", root.id);
-    app.call(
-        "PATCH",
-        &path,
-        &root.access,
-        Some(&json!({"role": "admin"})),
-    )
-    .await
-    .problem(409, "last_superadmin");
-    app.call("DELETE", &path, &root.access, None)
+    let _path = format!("/users/{}", root.id);
+    app.update_user(&root.access, &root.id, &json!({"role": "admin"}))
+        .await
+        .problem(409, "last_superadmin");
+    app.delete_user(&root.access, &root.id)
         .await
         .problem(409, "last_superadmin");
     // With a second superadmin, one of them may go.
     let second = app.user_with_role("second", "superadmin").await;
     let demoted = app
-        .call(
-            "PATCH",
-            &path,
-            &second.access,
-            Some(&json!({"role": "admin"})),
-        )
+        .update_user(&second.access, &root.id, &json!({"role": "admin"}))
         .await;
     assert_eq!(demoted.status, 200, "{}", demoted.text);
-    app.call(
-        "DELETE",
-        &format!("/users/{}", second.id),
-        &second.access,
-        None,
-    )
-    .await
-    .problem(409, "last_superadmin");
+    app.delete_user(&second.access, &second.id)
+        .await
+        .problem(409, "last_superadmin");
 }
 
 #[actix_web::test]
@@ -348,23 +268,21 @@ async fn an_admin_deletes_a_user_and_their_sessions_end() {
     let app = spawn_app().await;
     let cici = app.user("cici").await;
     let dodi = app.user("dodi").await;
-    let path = format!("/users/{}", cici.id);
-    app.call("DELETE", &path, &dodi.access, None)
+    let _path = format!("/users/{}", cici.id);
+    app.delete_user(&dodi.access, &cici.id)
         .await
         .problem(403, "forbidden");
     let root = app.root().await;
-    let deleted = app.call("DELETE", &path, &root.access, None).await;
+    let deleted = app.delete_user(&root.access, &cici.id).await;
     assert_eq!(deleted.status, 204);
-    app.call("GET", &path, &root.access, None)
+    app.get_user(&root.access, &cici.id)
         .await
         .problem(404, "not_found");
-    app.post_json("/auth/refresh", &json!({"refresh_token": cici.refresh}))
+    app.refresh_with(&json!({"refresh_token": cici.refresh}))
         .await
         .problem(401, "invalid_refresh_token");
-    app.call("GET", "/auth/me", &cici.access, None)
-        .await
-        .problem(401, "account_gone");
-    app.call("DELETE", &path, &root.access, None)
+    app.me(&cici.access).await.problem(401, "account_gone");
+    app.delete_user(&root.access, &cici.id)
         .await
         .problem(404, "not_found");
 }

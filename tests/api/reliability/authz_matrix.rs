@@ -4,9 +4,8 @@
 
 use serde_json::{Value, json};
 
-use crate::harness::{PASSWORD, TestApp, TestUser, spawn_app};
-use crate::media::upload;
-use crate::media_fixtures::png;
+use crate::support::media_fixtures::png;
+use crate::support::{PASSWORD, TestApp, TestUser, spawn_app};
 
 /// The callers, in the order of each row's expectations.
 const CALLERS: [&str; 6] = [
@@ -219,17 +218,15 @@ impl Cast {
 /// Fresh resources for one cell, as placeholder values.
 async fn resources(app: &TestApp, cast: &Cast, cell: usize) -> Vec<(&'static str, String)> {
     let body = json!({"title": format!("matrix project {cell}")});
-    let project = app
-        .call("POST", "/projects", &cast.owner.access, Some(&body))
-        .await
-        .json();
+    let project = app.create_project(&cast.owner.access, &body).await.json();
     let project = project["id"].as_str().expect("project").to_owned();
-    let media = upload(app, &cast.owner.access, "m.png", png(8, 8), Some(&project))
+    let media = app
+        .upload(&cast.owner.access, "m.png", png(8, 8), Some(&project))
         .await
         .json();
     let target = json!({"username": format!("target{cell}"), "password": PASSWORD, "role": "user"});
     let target = app
-        .call("POST", "/users", &cast.superadmin.access, Some(&target))
+        .create_user(&cast.superadmin.access, &target)
         .await
         .json();
     vec![

@@ -7,14 +7,12 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use crate::harness::{TestApp, TestUser, rabbitmq_vhost, spawn_app_with, wait_for};
-use crate::tcp_proxy::TcpProxy;
+use crate::support::tcp_proxy::TcpProxy;
+use crate::support::{TestApp, TestUser, app, rabbitmq_vhost, wait_for};
 
 async fn create(app: &TestApp, user: &TestUser, title: &str) -> String {
     let body = json!({"title": title});
-    let reply = app
-        .call("POST", "/projects", &user.access, Some(&body))
-        .await;
+    let reply = app.create_project(&user.access, &body).await;
     assert_eq!(reply.status, 201, "{title}: {}", reply.text);
     reply.json()["id"].as_str().expect("id").to_owned()
 }
@@ -23,10 +21,7 @@ async fn create(app: &TestApp, user: &TestUser, title: &str) -> String {
 async fn indexed(app: &TestApp) -> BTreeMap<String, String> {
     let mut found = BTreeMap::new();
     for page in 1.. {
-        let results: Value = app
-            .get(&format!("/search?size=100&page={page}"))
-            .await
-            .json();
+        let results: Value = app.search(&format!("size=100&page={page}")).await.json();
         let Some(batch) = results["results"].as_array().filter(|b| !b.is_empty()) else {
             return found;
         };
@@ -53,7 +48,10 @@ async fn writes_succeed_through_a_broker_outage_and_the_index_converges_after() 
     let (vhost, _) = rabbitmq_vhost();
     let proxy = TcpProxy::start("127.0.0.1:5672").await;
     let url = format!("amqp://guest:guest@127.0.0.1:{}/{vhost}", proxy.port());
-    let app = spawn_app_with(&[("EVENT_BUS", "rabbitmq"), ("RABBITMQ_URL", url.as_str())]).await;
+    let app = app()
+        .settings(&[("EVENT_BUS", "rabbitmq"), ("RABBITMQ_URL", url.as_str())])
+        .start()
+        .await;
     let ana = app.user("ana").await;
     let mut ids = Vec::new();
     for i in 0..40 {
@@ -66,24 +64,15 @@ async fn writes_succeed_through_a_broker_outage_and_the_index_converges_after() 
     }
     for id in &ids[..30] {
         let body = json!({"title": format!("renamed {id}")});
-        let reply = app
-            .call(
-                "PATCH",
-                &format!("/projects/{id}"),
-                &ana.access,
-                Some(&body),
-            )
-            .await;
+        let reply = app.update_project(&ana.access, &id, &body).await;
         assert_eq!(reply.status, 200, "{}", reply.text);
     }
     for id in &ids[30..45] {
-        let reply = app
-            .call("DELETE", &format!("/projects/{id}"), &ana.access, None)
-            .await;
+        let reply = app.delete_project(&ana.access, &id).await;
         assert_eq!(reply.status, 204, "{}", reply.text);
     }
     let down = wait_for(Duration::from_secs(10), || async {
-        app.get("/ready").await.status == 503
+        app.ready().await.status == 503
     })
     .await;
     assert!(down, "readiness did not report the broker down");

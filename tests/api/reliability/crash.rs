@@ -13,9 +13,9 @@ use serde_json::{Value, json};
 use tokio::sync::Mutex;
 use tokio_postgres::NoTls;
 
-use crate::harness::wait_for;
-use crate::media_fixtures::png;
-use crate::reliability::process::{ServerProcess, ServerSettings};
+use crate::support::media_fixtures::png;
+use crate::support::process::{ServerProcess, ServerSettings};
+use crate::support::wait_for;
 
 const PROJECT_WRITERS: usize = 8;
 const PROJECTS_EACH: usize = 250;

@@ -4,8 +4,8 @@ use std::time::{Duration, Instant};
 
 use serde_json::json;
 
-use crate::harness::{spawn_app_with, wait_for};
-use crate::tcp_proxy::TcpProxy;
+use crate::support::tcp_proxy::TcpProxy;
+use crate::support::{app, wait_for};
 
 /// Longest an answer may take during the outage (the pool waits at most 5 s).
 const BOUND: Duration = Duration::from_secs(8);
@@ -15,15 +15,13 @@ async fn during_a_database_outage_requests_get_503_with_retry_after_and_then_rec
     let proxy = TcpProxy::start("127.0.0.1:5432").await;
     let db_name = format!("troupe_test_{}", uuid::Uuid::new_v4().simple());
     let url = format!("postgres://postgres@127.0.0.1:{}/{db_name}", proxy.port());
-    let app = spawn_app_with(&[("DATABASE_URL", url.as_str())]).await;
+    let app = app()
+        .settings(&[("DATABASE_URL", url.as_str())])
+        .start()
+        .await;
     let ana = app.user("ana").await;
     let body = json!({"title": "Before the outage"});
-    assert_eq!(
-        app.call("POST", "/projects", &ana.access, Some(&body))
-            .await
-            .status,
-        201
-    );
+    assert_eq!(app.create_project(&ana.access, &body).await.status, 201);
 
     proxy.cut();
     let probes: [(&str, &str, Option<serde_json::Value>); 5] = [
@@ -47,20 +45,20 @@ async fn during_a_database_outage_requests_get_503_with_retry_after_and_then_rec
             "{method} {path}: no Retry-After"
         );
     }
-    let login = app.login("ana", crate::harness::PASSWORD).await;
+    let login = app.login("ana", crate::support::PASSWORD).await;
     login.problem(503, "database_unavailable");
     assert_eq!(
-        app.get("/health").await.status,
+        app.health().await.status,
         200,
         "liveness does not need the database"
     );
-    let ready = app.get("/ready").await;
+    let ready = app.ready().await;
     assert_eq!(ready.status, 503);
     assert_eq!(ready.json()["checks"]["database"], "down");
 
     proxy.restore();
     let back = wait_for(Duration::from_secs(20), || async {
-        app.call("GET", "/auth/me", &ana.access, None).await.status == 200
+        app.me(&ana.access).await.status == 200
     })
     .await;
     assert!(
@@ -68,17 +66,12 @@ async fn during_a_database_outage_requests_get_503_with_retry_after_and_then_rec
         "the service did not recover after the database came back"
     );
     let body = json!({"title": "Afterglow"});
-    assert_eq!(
-        app.call("POST", "/projects", &ana.access, Some(&body))
-            .await
-            .status,
-        201
-    );
+    assert_eq!(app.create_project(&ana.access, &body).await.status, 201);
     // The event relay reconnected too: the new project reaches the index.
     let indexed = wait_for(Duration::from_secs(20), || async {
-        app.get("/search?query=afterglow").await.json()["total"] == 1
+        app.search("query=afterglow").await.json()["total"] == 1
     })
     .await;
     assert!(indexed, "events stopped flowing after the outage");
-    assert_eq!(app.get("/ready").await.status, 200);
+    assert_eq!(app.ready().await.status, 200);
 }

@@ -7,9 +7,8 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
-use crate::harness::spawn_app;
-use crate::media::upload;
-use crate::media_fixtures::png;
+use crate::support::media_fixtures::png;
+use crate::support::spawn_app;
 
 /// HMAC-SHA256 (RFC 2104), enough to sign a forged token the way a confused
 /// verifier would accept it.
@@ -60,13 +59,10 @@ async fn tampered_and_algorithm_confused_tokens_are_401() {
         "{honest_input}.{}",
         URL_SAFE_NO_PAD.encode(hmac_sha256(key, honest_input.as_bytes()))
     );
-    assert_eq!(
-        app.call("GET", "/auth/verify", &honest, None).await.status,
-        200
-    );
+    assert_eq!(app.verify(&honest).await.status, 200);
 
     for (what, token) in [("raised role", forged_role), ("RS256 confusion", confused)] {
-        let reply = app.call("GET", "/users", &token, None).await;
+        let reply = app.list_users(&token, "").await;
         assert_eq!(reply.status, 401, "{what}: {}", reply.text);
         reply.problem(401, "invalid_token");
     }
@@ -89,20 +85,16 @@ async fn injection_shaped_text_is_stored_and_returned_verbatim() {
     let committee = app.user_with_role("clerk", "committee").await;
     for (i, nasty) in NASTY.iter().enumerate() {
         let body = json!({"title": nasty, "description": nasty, "tags": [nasty]});
-        let reply = app
-            .call("POST", "/projects", &ana.access, Some(&body))
-            .await;
+        let reply = app.create_project(&ana.access, &body).await;
         assert_eq!(reply.status, 201, "{nasty}: {}", reply.text);
         let id = reply.json()["id"].as_str().expect("id").to_owned();
-        let stored = app.get(&format!("/projects/{id}")).await.json();
+        let stored = app.get_project(&id).await.json();
         assert_eq!(stored["title"], nasty.trim());
         assert_eq!(stored["description"], *nasty);
         assert_eq!(stored["tags"][0], nasty.trim().to_lowercase());
 
         let profile = json!({"name": nasty, "bio": nasty, "contact": nasty});
-        let reply = app
-            .call("PATCH", "/profile/me", &ana.access, Some(&profile))
-            .await;
+        let reply = app.patch_profile(&ana.access, &profile).await;
         assert_eq!(reply.status, 200, "{nasty}: {}", reply.text);
         assert_eq!(reply.json()["bio"], *nasty);
 
@@ -117,12 +109,12 @@ async fn injection_shaped_text_is_stored_and_returned_verbatim() {
 
         // Ticket and event ids have a character set of their own: refused cleanly.
         let body = json!({"event_id": nasty, "ticket_id": format!("{nasty}{i}")});
-        let reply = app
-            .call("POST", "/checkins", &committee.access, Some(&body))
-            .await;
+        let reply = app.check_in_with(&committee.access, &body).await;
         reply.problem(400, "validation_failed");
 
-        let file = upload(&app, &ana.access, &format!("{nasty}.png"), png(4, 4), None).await;
+        let file = app
+            .upload(&ana.access, &format!("{nasty}.png"), png(4, 4), None)
+            .await;
         assert_eq!(file.status, 201, "{nasty}: {}", file.text);
         // Kept for display as its last path segment.
         let name = format!("{nasty}.png");
@@ -130,15 +122,10 @@ async fn injection_shaped_text_is_stored_and_returned_verbatim() {
         assert_eq!(file.json()["original_filename"], expected);
     }
     // Nothing was dropped or deleted along the way.
-    assert_eq!(app.get("/projects").await.json()["total"], NASTY.len());
-    let attendance = app
-        .call("GET", "/attendance/x", &committee.access, None)
-        .await;
+    assert_eq!(app.list_projects("").await.json()["total"], NASTY.len());
+    let attendance = app.attendance(&committee.access, "x", "").await;
     assert_eq!(attendance.status, 200, "{}", attendance.text);
-    assert_eq!(
-        app.call("GET", "/auth/me", &ana.access, None).await.status,
-        200
-    );
+    assert_eq!(app.me(&ana.access).await.status, 200);
 }
 
 /// The status of a raw GET, or `None` when the server closed the connection
@@ -161,17 +148,10 @@ async fn nul_characters_and_oversized_headers_are_refused_cleanly() {
     let ana = app.user("ana").await;
     // PostgreSQL text cannot hold NUL: a clear 400, not a 500.
     let body = json!({"title": "a\u{0}b"});
-    let reply = app
-        .call("POST", "/projects", &ana.access, Some(&body))
-        .await;
+    let reply = app.create_project(&ana.access, &body).await;
     assert_eq!(reply.status, 400, "{}", reply.text);
     let reply = app
-        .call(
-            "PATCH",
-            "/profile/me",
-            &ana.access,
-            Some(&json!({"bio": "x\u{0}"})),
-        )
+        .patch_profile(&ana.access, &json!({"bio": "x\u{0}"}))
         .await;
     assert_eq!(reply.status, 400, "{}", reply.text);
     let search = app
@@ -203,11 +183,8 @@ async fn nul_characters_and_oversized_headers_are_refused_cleanly() {
         "a 256 KiB URL got {status:?}"
     );
     // The server is unharmed.
-    assert_eq!(
-        app.call("GET", "/auth/me", &ana.access, None).await.status,
-        200
-    );
-    assert_eq!(app.get("/projects").await.json()["total"], 0);
+    assert_eq!(app.me(&ana.access).await.status, 200);
+    assert_eq!(app.list_projects("").await.json()["total"], 0);
 }
 
 #[actix_web::test]
@@ -215,24 +192,17 @@ async fn a_deleted_accounts_still_valid_token_gets_401_not_500() {
     let app = spawn_app().await;
     let ana = app.user("ana").await;
     let root = app.root().await;
-    let reply = app
-        .call("DELETE", &format!("/users/{}", ana.id), &root.access, None)
-        .await;
+    let reply = app.delete_user(&root.access, &ana.id).await;
     assert_eq!(reply.status, 204);
     // The access token is stateless and still within its lifetime.
     let body = json!({"title": "ghost"});
-    app.call("POST", "/projects", &ana.access, Some(&body))
+    app.create_project(&ana.access, &body)
         .await
         .problem(401, "account_gone");
-    app.call(
-        "PATCH",
-        "/profile/me",
-        &ana.access,
-        Some(&json!({"bio": "ghost"})),
-    )
-    .await
-    .problem(401, "account_gone");
-    let file = upload(&app, &ana.access, "ghost.png", png(4, 4), None).await;
+    app.patch_profile(&ana.access, &json!({"bio": "ghost"}))
+        .await
+        .problem(401, "account_gone");
+    let file = app.upload(&ana.access, "ghost.png", png(4, 4), None).await;
     file.problem(401, "account_gone");
-    assert_eq!(app.get("/media").await.json()["total"], 0);
+    assert_eq!(app.list_media("").await.json()["total"], 0);
 }

@@ -8,6 +8,5 @@ mod crash;
 mod database_outage;
 mod hostile_input;
 mod overload;
-pub mod process;
 mod schemathesis;
 mod shutdown;

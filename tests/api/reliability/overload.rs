@@ -6,9 +6,8 @@ use std::time::{Duration, Instant};
 use futures_util::future::join_all;
 use tokio::io::AsyncWriteExt;
 
-use crate::harness::spawn_app_with;
-use crate::media::upload;
-use crate::media_fixtures::png;
+use crate::support::app;
+use crate::support::media_fixtures::png;
 
 /// Places for uploads being read at once (`http/media.rs`).
 const UPLOAD_PLACES: usize = 32;
@@ -31,12 +30,14 @@ async fn stalled_upload(address: &str, token: &str) -> tokio::net::TcpStream {
 
 #[actix_web::test]
 async fn an_upload_and_login_flood_gets_fast_503s_while_other_endpoints_answer() {
-    let app = spawn_app_with(&[
-        ("HASHER_THREADS", "1"),
-        ("BCRYPT_COST", "10"),
-        ("LOGIN_RATE_LIMIT", "0"),
-    ])
-    .await;
+    let app = app()
+        .settings(&[
+            ("HASHER_THREADS", "1"),
+            ("BCRYPT_COST", "10"),
+            ("LOGIN_RATE_LIMIT", "0"),
+        ])
+        .start()
+        .await;
     let ana = app.user("ana").await;
 
     // More uploads than places, each with a body that never ends: every place is
@@ -47,8 +48,8 @@ async fn an_upload_and_login_flood_gets_fast_503s_while_other_endpoints_answer()
         holders.push(stalled_upload(&app.address, &ana.access).await);
     }
     actix_rt::time::sleep(Duration::from_millis(500)).await;
-    let busy = crate::harness::wait_for(Duration::from_secs(10), || async {
-        upload(&app, &ana.access, "x.png", png(8, 8), None)
+    let busy = crate::support::wait_for(Duration::from_secs(10), || async {
+        app.upload(&ana.access, "x.png", png(8, 8), None)
             .await
             .status
             == 503
@@ -56,7 +57,7 @@ async fn an_upload_and_login_flood_gets_fast_503s_while_other_endpoints_answer()
     .await;
     assert!(busy, "a 33rd upload was not refused");
     let started = Instant::now();
-    let reply = upload(&app, &ana.access, "x.png", png(8, 8), None).await;
+    let reply = app.upload(&ana.access, "x.png", png(8, 8), None).await;
     assert!(
         started.elapsed() < RESPONSIVE,
         "the refusal took {:?}",
@@ -71,12 +72,9 @@ async fn an_upload_and_login_flood_gets_fast_503s_while_other_endpoints_answer()
         let mut slowest = Duration::ZERO;
         for _ in 0..10 {
             let started = Instant::now();
-            assert_eq!(app.get("/health").await.status, 200);
-            assert_eq!(
-                app.call("GET", "/auth/me", &ana.access, None).await.status,
-                200
-            );
-            assert_eq!(app.get("/projects").await.status, 200);
+            assert_eq!(app.health().await.status, 200);
+            assert_eq!(app.me(&ana.access).await.status, 200);
+            assert_eq!(app.list_projects("").await.status, 200);
             slowest = slowest.max(started.elapsed());
         }
         slowest
@@ -92,8 +90,8 @@ async fn an_upload_and_login_flood_gets_fast_503s_while_other_endpoints_answer()
 
     // Places come back when the stalled uploads go away.
     drop(holders);
-    let freed = crate::harness::wait_for(Duration::from_secs(10), || async {
-        upload(&app, &ana.access, "x.png", png(8, 8), None)
+    let freed = crate::support::wait_for(Duration::from_secs(10), || async {
+        app.upload(&ana.access, "x.png", png(8, 8), None)
             .await
             .status
             == 201

@@ -6,7 +6,7 @@ use std::process::Command;
 
 use serde_json::json;
 
-use crate::reliability::process::{ServerProcess, ServerSettings};
+use crate::support::process::{ServerProcess, ServerSettings};
 
 const VERSION: &str = "4.32.5";
 
@@ -48,8 +48,8 @@ async fn schemathesis_finds_no_server_error_and_only_problem_documents() {
     let client = reqwest::Client::new();
     let root = server
         .access_token(
-            crate::harness::ROOT_USERNAME,
-            crate::harness::ROOT_PASSWORD,
+            crate::support::ROOT_USERNAME,
+            crate::support::ROOT_PASSWORD,
             false,
         )
         .await;

@@ -9,9 +9,9 @@ use futures_util::StreamExt;
 use serde_json::{Value, json};
 use tokio_postgres::NoTls;
 
-use crate::harness::wait_for;
-use crate::media_fixtures::png;
-use crate::reliability::process::{ServerProcess, ServerSettings};
+use crate::support::media_fixtures::png;
+use crate::support::process::{ServerProcess, ServerSettings};
+use crate::support::wait_for;
 
 /// An upload body sent in two halves with a pause between them, so the request is
 /// still in flight when the signal arrives.

@@ -35,7 +35,7 @@ impl SeaweedFs {
         let dir = tempfile::tempdir().expect("temp dir");
         let data = dir.path().join("data");
         std::fs::create_dir(&data).expect("data dir");
-        let p = crate::harness::free_ports(10);
+        let p = crate::support::free_ports(10);
         let port_flags = [
             "master.port",
             "master.port.grpc",

@@ -5,7 +5,7 @@ use std::io::Cursor;
 
 use image::{DynamicImage, ImageFormat, Rgb, RgbImage};
 
-use crate::harness::{TestApp, spawn_app_with};
+use crate::support::{TestApp, app};
 
 pub fn encode(image: DynamicImage, format: ImageFormat) -> Vec<u8> {
     let mut out = Cursor::new(Vec::new());
@@ -85,7 +85,7 @@ pub enum StoreHandle {
     Local,
     S3sFs(tempfile::TempDir),
     SeaweedFs {
-        _server: crate::seaweedfs::SeaweedFs,
+        _server: crate::support::seaweedfs::SeaweedFs,
     },
 }
 
@@ -102,7 +102,7 @@ impl StoreHandle {
 /// An app on the given store; for S3, an S3 server of the test's own.
 pub async fn app_on(store: Store, extra: &[(&str, &str)]) -> (TestApp, StoreHandle) {
     match store {
-        Store::Fs => (spawn_app_with(extra).await, StoreHandle::Local),
+        Store::Fs => (app().settings(extra).start().await, StoreHandle::Local),
         Store::S3 => {
             let root = tempfile::tempdir().expect("temp dir");
             let endpoint = crate::storage::s3_server(root.path()).await;
@@ -115,16 +115,19 @@ pub async fn app_on(store: Store, extra: &[(&str, &str)]) -> (TestApp, StoreHand
                 ("S3_SECRET_KEY", "test-secret-key"),
             ];
             settings.extend_from_slice(extra);
-            (spawn_app_with(&settings).await, StoreHandle::S3sFs(root))
+            (
+                app().settings(&settings).start().await,
+                StoreHandle::S3sFs(root),
+            )
         }
         Store::SeaweedFs => {
-            let server = crate::seaweedfs::SeaweedFs::start().await;
+            let server = crate::support::seaweedfs::SeaweedFs::start().await;
             let owned = server.settings("media-files");
             let mut settings: Vec<(&str, &str)> =
                 owned.iter().map(|(k, v)| (*k, v.as_str())).collect();
             settings.extend_from_slice(extra);
             (
-                spawn_app_with(&settings).await,
+                app().settings(&settings).start().await,
                 StoreHandle::SeaweedFs { _server: server },
             )
         }

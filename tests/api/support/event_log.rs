@@ -9,7 +9,7 @@ use serde_json::Value;
 use troupe::events::routing::Route;
 use troupe::messages::events::{HandleEvent, HandlerError};
 
-use crate::harness::{TestApp, spawn_app_subscribed, wait_for};
+use crate::support::{TestApp, app, wait_for};
 
 #[derive(Clone, Default)]
 pub struct EventLog(Arc<Mutex<Vec<Value>>>);
@@ -81,5 +81,5 @@ pub async fn spawn_app_with_event_log() -> (TestApp, EventLog) {
         bindings: vec!["#".to_owned()],
         consumer: collector.recipient(),
     };
-    (spawn_app_subscribed(&[], vec![sub]).await, log)
+    (app().subscribe(vec![sub]).start().await, log)
 }

@@ -4,7 +4,7 @@ use std::collections::HashMap;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use crate::harness::{ROOT_PASSWORD, ROOT_USERNAME, wait_for};
+use crate::support::{ROOT_PASSWORD, ROOT_USERNAME, wait_for};
 
 pub struct ServerProcess {
     child: Child,

@@ -4,7 +4,7 @@
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use crate::harness::wait_for;
+use crate::support::wait_for;
 
 pub struct Nginx {
     /// `http://127.0.0.1:<port>`.
@@ -58,7 +58,7 @@ impl Nginx {
     pub async fn start(upstreams: [u16; 2]) -> Self {
         require_nginx();
         let dir = tempfile::tempdir().expect("temp dir");
-        let port = crate::harness::free_ports(1)[0];
+        let port = crate::support::free_ports(1)[0];
         let conf = dir.path().join("nginx.conf");
         std::fs::write(&conf, render(upstreams, port)).expect("write nginx.conf");
         let d = dir.path().display();
