@@ -14,7 +14,7 @@ use actix::prelude::*;
 use tokio::sync::oneshot;
 use uuid::Uuid;
 
-use crate::db::{DbPool, projects};
+use crate::db::{DbPool, search_docs};
 use crate::messages::events::{DomainEvent, EventEnvelope, HandleEvent, HandlerError};
 use crate::metrics;
 use crate::search::{IndexChanges, SearchIndex};
@@ -127,7 +127,7 @@ async fn index_batch(
         (ids.into_iter().collect(), owners.into_iter().collect());
     let docs = {
         let db = pool.get().await.map_err(|e| e.to_string())?;
-        projects::search_docs(&db, &ids, &owners)
+        search_docs::of_projects(&db, &ids, &owners)
             .await
             .map_err(|e| e.to_string())?
     };

@@ -11,7 +11,7 @@ use crate::actors::auth::throttle::LoginThrottle;
 use crate::actors::hasher::HasherPool;
 use crate::config::Config;
 use crate::config::SearchBackend;
-use crate::db::projects;
+use crate::db::{projects, search_docs};
 use crate::jwt::{self, JwtKeys};
 use crate::messages::auth::{NewAccount, Role};
 use crate::search::elastic::ElasticIndex;
@@ -121,7 +121,7 @@ async fn next_batch(
     db: &deadpool_postgres::Client,
     after: &mut uuid::Uuid,
 ) -> Result<Option<Vec<crate::search::SearchDoc>>, String> {
-    let docs = projects::search_docs_after(db, *after, REINDEX_BATCH)
+    let docs = search_docs::after(db, *after, REINDEX_BATCH)
         .await
         .map_err(|e| e.to_string())?;
     match docs.last() {

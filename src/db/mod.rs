@@ -10,6 +10,7 @@ pub mod outbox;
 pub mod profiles;
 pub mod projects;
 pub mod refresh_tokens;
+pub mod search_docs;
 pub mod users;
 
 use std::str::FromStr;
