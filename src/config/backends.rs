@@ -4,7 +4,7 @@
 use std::str::FromStr;
 
 use super::secret::Secret;
-use super::vars::{ConfigError, Vars, bad};
+use super::vars::{ConfigError, Vars, bad, is_http};
 
 /// `DATABASE_URL`, `DB_POOL_SIZE`.
 #[derive(Debug, Clone)]
@@ -143,9 +143,12 @@ impl StorageConfig {
                     vars.optional(name)
                         .ok_or_else(|| bad(name, "is required with STORAGE_BACKEND=s3"))
                 };
-                required("S3_ENDPOINT")?;
+                let endpoint = required("S3_ENDPOINT")?;
+                if !is_http(&endpoint) {
+                    return Err(bad("S3_ENDPOINT", "must start with http:// or https://"));
+                }
                 Ok(StorageConfig::S3 {
-                    endpoint: vars.http_url("S3_ENDPOINT", "")?,
+                    endpoint,
                     region: vars.string("S3_REGION", "us-east-1"),
                     bucket: vars.string("S3_BUCKET", "media-files"),
                     access_key: required("S3_ACCESS_KEY")?,

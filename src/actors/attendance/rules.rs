@@ -1,6 +1,7 @@
 //! Who may check tickets in or read attendance, and what a ticket or event id may be.
 
-use crate::error::{AppError, AppResult, FieldErrors};
+use crate::actors::auth::rules::Checks;
+use crate::error::{AppError, AppResult};
 use crate::messages::attendance::CheckIn;
 use crate::messages::auth::{Caller, Role};
 use crate::problem_code::ProblemCode;
@@ -19,45 +20,39 @@ pub fn require_committee(caller: &Caller, doing: &str) -> AppResult<()> {
     Ok(())
 }
 
-fn note_id(errors: &mut FieldErrors, field: &str, value: &str) {
+/// An event or ticket id: 1 to `ID_MAX` of letters, digits, `_ . : -`.
+fn id_rule(value: &str) -> Result<(), String> {
     let ok = (1..=ID_MAX).contains(&value.len())
         && value
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b':' | b'-'));
-    if !ok {
-        errors.insert(
-            field.to_owned(),
-            format!("must be 1 to {ID_MAX} characters of letters, digits, '_', '.', ':' and '-'"),
-        );
-    }
-}
-
-fn answer(errors: FieldErrors) -> AppResult<()> {
-    if errors.is_empty() {
+    if ok {
         Ok(())
     } else {
-        Err(AppError::invalid_fields(errors))
+        Err(format!(
+            "must be 1 to {ID_MAX} characters of letters, digits, '_', '.', ':' and '-'"
+        ))
     }
 }
 
 pub fn validate_event_id(event_id: &str) -> AppResult<()> {
-    let mut errors = FieldErrors::new();
-    note_id(&mut errors, "event_id", event_id);
-    answer(errors)
+    let mut checks = Checks::default();
+    checks.note("event_id", id_rule(event_id));
+    checks.finish()
 }
 
 pub fn validate_check_in(c: &CheckIn) -> AppResult<()> {
     require_committee(&c.caller, "checking tickets in")?;
-    let mut errors = FieldErrors::new();
-    note_id(&mut errors, "event_id", &c.event_id);
-    note_id(&mut errors, "ticket_id", &c.ticket_id);
+    let mut checks = Checks::default();
+    checks.note("event_id", id_rule(&c.event_id));
+    checks.note("ticket_id", id_rule(&c.ticket_id));
     if let Some(key) = &c.idempotency_key
         && !((1..=KEY_MAX).contains(&key.len()) && key.bytes().all(|b| b.is_ascii_graphic()))
     {
-        errors.insert(
-            "Idempotency-Key".to_owned(),
-            format!("must be 1 to {KEY_MAX} visible ASCII characters"),
+        checks.note(
+            "Idempotency-Key",
+            Err(format!("must be 1 to {KEY_MAX} visible ASCII characters")),
         );
     }
-    answer(errors)
+    checks.finish()
 }
