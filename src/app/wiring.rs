@@ -17,7 +17,7 @@ use crate::actors::media::jobs::{MediaJobs, MediaJobsActor};
 use crate::actors::media::naming::MediaUrls;
 use crate::actors::media::thumbnailer::ThumbnailerPool;
 use crate::actors::media::{MediaActor, MediaContext};
-use crate::actors::portfolio::PortfolioActor;
+use crate::actors::portfolio::{PageAnchors, PortfolioActor};
 use crate::actors::profile::ProfileActor;
 use crate::actors::search::SearchActor;
 use crate::actors::{Actors, WorkerActors};
@@ -87,6 +87,7 @@ impl Actors {
             keys,
             search_index,
             media,
+            page_anchors: PageAnchors::default(),
         })
     }
 
@@ -96,12 +97,13 @@ impl Actors {
         let (pool_a, pool_b) = (self.auth.pool.clone(), self.auth.pool.clone());
         let index = self.search_index.clone();
         let media = self.media.clone();
+        let anchors = self.page_anchors.clone();
         WorkerActors {
             media: Supervisor::start(move |_| MediaActor::new(media)),
             search: Supervisor::start(move |_| SearchActor::new(index)),
             auth: Supervisor::start(move |_| AuthActor::new(auth)),
             profile: Supervisor::start(move |_| ProfileActor::new(pool_a)),
-            portfolio: Supervisor::start(move |_| PortfolioActor::new(pool_b)),
+            portfolio: Supervisor::start(move |_| PortfolioActor::new(pool_b, anchors.clone())),
         }
     }
 }
@@ -126,7 +128,9 @@ fn start_consumers(
         pool: pool.clone(),
         store: store.clone(),
         thumbnailer: ThumbnailerPool::start(config.media.thumbnail_threads, spec),
-        portfolio: Supervisor::start(move |_| PortfolioActor::new(portfolio_pool)),
+        portfolio: Supervisor::start(move |_| {
+            PortfolioActor::new(portfolio_pool.clone(), PageAnchors::default())
+        }),
         urls: urls.clone(),
     });
     let media_jobs = Supervisor::start(move |_| MediaJobsActor::new(jobs.clone()));

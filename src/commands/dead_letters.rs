@@ -76,7 +76,7 @@ async fn list(pool: &DbPool, filter: &DeadFilter, page: PageRequest) -> Result<(
         &mut out,
         format!(
             "page {} of {} ({} dead letters)",
-            found.page,
+            found.page.unwrap_or(1),
             found.pages.max(1),
             found.total
         ),

@@ -98,17 +98,49 @@ pub async fn find(
     Ok(row.as_ref().map(from_row))
 }
 
-/// Newest first, optionally one project's; with the total.
+/// Newest first, every file; with the total.
 #[tracing::instrument(name = "sql", level = "debug", skip_all, fields(call = "media::list"))]
 pub async fn list(
     db: &impl GenericClient,
-    project_id: Option<Uuid>,
     limit: i64,
     offset: i64,
 ) -> Result<(Vec<MediaRow>, u64), tokio_postgres::Error> {
-    let filter = "WHERE ($1::uuid IS NULL OR project_id = $1)";
+    let sql =
+        format!("SELECT {COLUMNS} FROM media ORDER BY created_at DESC, id DESC LIMIT $1 OFFSET $2");
+    let rows = db
+        .query(&db.prepare_cached(&sql).await?, &[&limit, &offset])
+        .await?;
+    let total: i64 = db
+        .query_one(&db.prepare_cached("SELECT count(*) FROM media").await?, &[])
+        .await?
+        .get(0);
+    Ok((
+        rows.iter().map(from_row).collect(),
+        u64::try_from(total).unwrap_or(0),
+    ))
+}
+
+/// Newest first, one project's files with their total, in one statement; `None`
+/// when the project does not exist. (A statement of its own: a generic
+/// `$1 IS NULL OR …` plan would walk every file's newest-first index.)
+#[tracing::instrument(
+    name = "sql",
+    level = "debug",
+    skip_all,
+    fields(call = "media::list_of_project")
+)]
+pub async fn list_of_project(
+    db: &impl GenericClient,
+    project_id: Uuid,
+    limit: i64,
+    offset: i64,
+) -> Result<Option<(Vec<MediaRow>, u64)>, tokio_postgres::Error> {
     let sql = format!(
-        "SELECT {COLUMNS} FROM media {filter} ORDER BY created_at DESC, id DESC LIMIT $2 OFFSET $3"
+        "WITH e AS (SELECT EXISTS (SELECT 1 FROM projects WHERE id = $1) AS found,
+                           (SELECT count(*) FROM media WHERE project_id = $1) AS total)
+         SELECT m.*, e.found, e.total FROM e LEFT JOIN LATERAL (
+             SELECT {COLUMNS} FROM media WHERE project_id = $1
+             ORDER BY created_at DESC, id DESC LIMIT $2 OFFSET $3) m ON true"
     );
     let rows = db
         .query(
@@ -116,15 +148,19 @@ pub async fn list(
             &[&project_id, &limit, &offset],
         )
         .await?;
-    let count = format!("SELECT count(*) FROM media {filter}");
-    let total: i64 = db
-        .query_one(&db.prepare_cached(&count).await?, &[&project_id])
-        .await?
-        .get(0);
-    Ok((
-        rows.iter().map(from_row).collect(),
-        u64::try_from(total).unwrap_or(0),
-    ))
+    let Some(first) = rows.first() else {
+        return Ok(None);
+    };
+    if !first.get::<_, bool>("found") {
+        return Ok(None);
+    }
+    let total: i64 = first.get("total");
+    let files = rows
+        .iter()
+        .filter(|r| r.get::<_, Option<Uuid>>(0).is_some())
+        .map(from_row)
+        .collect();
+    Ok(Some((files, u64::try_from(total).unwrap_or(0))))
 }
 
 /// Deletes the row (locked first by the caller, or not); returns what it was.

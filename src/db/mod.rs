@@ -8,6 +8,7 @@ pub mod media;
 mod migrate;
 pub mod outbox;
 pub mod profiles;
+pub mod project_pages;
 pub mod projects;
 pub mod refresh_tokens;
 pub mod search_docs;

@@ -5,24 +5,29 @@ use uuid::Uuid;
 
 use crate::messages::projects::Project;
 
-const COLUMNS: &str = "p.id, p.user_id, u.username, COALESCE(pr.name, u.username), p.title, p.description,
+pub(super) const COLUMNS: &str = "p.id, p.user_id, u.username, COALESCE(pr.name, u.username), p.title, p.description,
                        p.tags, p.link, p.thumbnail_url, p.index_version, p.created_at, p.updated_at";
 pub(super) const FROM: &str = "FROM projects p JOIN users u ON u.id = p.user_id LEFT JOIN profiles pr ON pr.user_id = p.user_id";
 
 fn project_from_row(r: &tokio_postgres::Row) -> Project {
+    project_at(r, 0)
+}
+
+/// The project whose `COLUMNS` start at column `base`.
+pub(super) fn project_at(r: &tokio_postgres::Row, base: usize) -> Project {
     Project {
-        id: r.get(0),
-        user_id: r.get(1),
-        username: r.get(2),
-        display_name: r.get(3),
-        title: r.get(4),
-        description: r.get(5),
-        tags: r.get(6),
-        link: r.get(7),
-        thumbnail_url: r.get(8),
-        index_version: r.get(9),
-        created_at: r.get(10),
-        updated_at: r.get(11),
+        id: r.get(base),
+        user_id: r.get(base + 1),
+        username: r.get(base + 2),
+        display_name: r.get(base + 3),
+        title: r.get(base + 4),
+        description: r.get(base + 5),
+        tags: r.get(base + 6),
+        link: r.get(base + 7),
+        thumbnail_url: r.get(base + 8),
+        index_version: r.get(base + 9),
+        created_at: r.get(base + 10),
+        updated_at: r.get(base + 11),
     }
 }
 
@@ -220,42 +225,6 @@ pub async fn bump_owner_versions(
     Ok(rows.iter().map(|r| r.get(0)).collect())
 }
 
-/// A page of projects, newest first, of one owner or of everyone.
-#[tracing::instrument(
-    name = "sql",
-    level = "debug",
-    skip_all,
-    fields(call = "projects::list")
-)]
-pub async fn list(
-    db: &impl GenericClient,
-    owner: Option<Uuid>,
-    limit: i64,
-    offset: i64,
-) -> Result<(Vec<Project>, u64), tokio_postgres::Error> {
-    let total: i64 = db
-        .query_one(
-            &db.prepare_cached(
-                "SELECT count(*) FROM projects WHERE $1::uuid IS NULL OR user_id = $1",
-            )
-            .await?,
-            &[&owner],
-        )
-        .await?
-        .get(0);
-    let sql = format!(
-        "SELECT {COLUMNS} {FROM} WHERE $1::uuid IS NULL OR p.user_id = $1
-         ORDER BY p.created_at DESC, p.id DESC LIMIT $2 OFFSET $3"
-    );
-    let rows = db
-        .query(&db.prepare_cached(&sql).await?, &[&owner, &limit, &offset])
-        .await?;
-    Ok((
-        rows.iter().map(project_from_row).collect(),
-        u64::try_from(total).unwrap_or(0),
-    ))
-}
-
 /// `(id, user_id)` of up to `limit` projects after `after`, by id (keyset paging).
 #[tracing::instrument(
     name = "sql",
@@ -292,24 +261,4 @@ pub async fn count(db: &impl GenericClient) -> Result<u64, tokio_postgres::Error
         .await?
         .get(0);
     Ok(u64::try_from(n).unwrap_or(0))
-}
-
-#[tracing::instrument(
-    name = "sql",
-    level = "debug",
-    skip_all,
-    fields(call = "projects::user_exists")
-)]
-pub async fn user_exists(
-    db: &impl GenericClient,
-    user_id: Uuid,
-) -> Result<bool, tokio_postgres::Error> {
-    let row = db
-        .query_one(
-            &db.prepare_cached("SELECT EXISTS (SELECT 1 FROM users WHERE id = $1)")
-                .await?,
-            &[&user_id],
-        )
-        .await?;
-    Ok(row.get(0))
 }

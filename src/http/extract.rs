@@ -1,5 +1,5 @@
 //! Extractors every domain uses: the authenticated caller (`AuthUser`) and
-//! pagination (`Pagination`).
+//! pagination (`Pagination`, and `KeysetPagination` for lists that take cursors).
 
 use std::future::{Ready, ready};
 
@@ -10,7 +10,7 @@ use actix_web::{FromRequest, HttpRequest, web};
 use crate::error::{AppError, AppResult};
 use crate::jwt::{Claims, JwtKeys};
 use crate::messages::auth::Caller;
-use crate::messages::page::PageRequest;
+use crate::messages::page::{ListKey, ListRequest, PageRequest, Position};
 use crate::problem_code::ProblemCode;
 
 /// A caller with a valid access token. Missing, malformed, expired, wrongly signed
@@ -83,6 +83,7 @@ pub struct Pagination(pub PageRequest);
 struct RawPage {
     page: Option<String>,
     size: Option<String>,
+    cursor: Option<String>,
 }
 
 /// Parses `page` and `size` from a query string with a list's own default and maximum.
@@ -105,6 +106,46 @@ pub fn page_request(query: &str, default_size: u32, max_size: u32) -> AppResult<
         page: number("page", &raw.page, 1, 1_000_000)?,
         size: number("size", &raw.size, default_size, max_size)?,
     })
+}
+
+/// `?page=&size=` or `?cursor=&size=` (a list's `next_cursor`), not both.
+pub struct KeysetPagination(pub ListRequest);
+
+/// Parses a keyset list's query: a page as `page_request` does, or a cursor.
+pub fn list_request(query: &str, default_size: u32, max_size: u32) -> AppResult<ListRequest> {
+    let page = page_request(query, default_size, max_size)?;
+    let raw = web::Query::<RawPage>::from_query(query)
+        .map_err(|e| AppError::invalid_field("cursor", format!("invalid query string: {e}")))?;
+    let cursor = raw
+        .cursor
+        .as_deref()
+        .map(str::trim)
+        .filter(|c| !c.is_empty());
+    let position = match (cursor, raw.page.as_deref().map(str::trim)) {
+        (None, _) => Position::Page(page.page),
+        (Some(_), Some(p)) if !p.is_empty() => {
+            return Err(AppError::invalid_field(
+                "cursor",
+                "give page or cursor, not both",
+            ));
+        }
+        (Some(text), _) => Position::After(ListKey::decode(text).ok_or_else(|| {
+            AppError::invalid_field("cursor", "is not a cursor this list gave out")
+        })?),
+    };
+    Ok(ListRequest {
+        size: page.size,
+        position,
+    })
+}
+
+impl FromRequest for KeysetPagination {
+    type Error = AppError;
+    type Future = Ready<Result<Self, AppError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(list_request(req.query_string(), 20, 100).map(KeysetPagination))
+    }
 }
 
 impl FromRequest for Pagination {
@@ -134,5 +175,35 @@ mod tests {
             assert!(page_request(bad, 20, 100).is_err(), "{bad}");
         }
         assert_eq!(page_request("size=1000", 1000, 1000).unwrap().size, 1000);
+    }
+
+    #[test]
+    fn a_list_takes_a_page_or_a_cursor_but_not_both() {
+        let key = ListKey {
+            created_at: time::OffsetDateTime::UNIX_EPOCH,
+            id: uuid::Uuid::nil(),
+        };
+        let cursor = key.encode();
+        assert_eq!(
+            list_request("size=5", 20, 100).unwrap(),
+            ListRequest {
+                size: 5,
+                position: Position::Page(1)
+            }
+        );
+        assert_eq!(
+            list_request(&format!("cursor={cursor}&size=7"), 20, 100).unwrap(),
+            ListRequest {
+                size: 7,
+                position: Position::After(key)
+            }
+        );
+        for bad in [
+            format!("cursor={cursor}&page=2"),
+            "cursor=not-a-cursor".to_owned(),
+            format!("cursor={cursor}&size=0"),
+        ] {
+            assert!(list_request(&bad, 20, 100).is_err(), "{bad}");
+        }
     }
 }

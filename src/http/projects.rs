@@ -8,7 +8,7 @@ use uuid::Uuid;
 use crate::actors::WorkerActors;
 use crate::actors::traced::Ask;
 use crate::error::{AppError, AppResult};
-use crate::http::extract::{AuthUser, Pagination};
+use crate::http::extract::{AuthUser, KeysetPagination};
 use crate::http::json_object::JsonObject;
 use crate::http::patch::double_option;
 use crate::http::problem::Problem;
@@ -104,20 +104,23 @@ pub async fn get(actors: web::Data<WorkerActors>, id: web::Path<Uuid>) -> AppRes
 
 /// Every project, newest first.
 #[utoipa::path(get, path = "/projects", operation_id = "listProjects", tag = "projects",
-    params(("page" = Option<u32>, Query, minimum = 1, maximum = 1000000, description = "Page number, from 1"), ("size" = Option<u32>, Query, minimum = 1, maximum = 100, description = "Items per page (default 20)")),
-    responses((status = 200, body = Page<Project>, description = "One page: `items`, `total`, `page`, `size`, `pages`"), (status = 400, body = Problem)))]
+    params(("page" = Option<u32>, Query, minimum = 1, maximum = 1000000, description = "Page number, from 1 (not with `cursor`)"), ("size" = Option<u32>, Query, minimum = 1, maximum = 100, description = "Items per page (default 20)"), ("cursor" = Option<String>, Query, description = "The `next_cursor` of the previous page: the page just after it, as fast at any depth (not with `page`)")),
+    responses((status = 200, body = Page<Project>, description = "One page: `items`, `total` (exact), `page` (absent when asked by cursor), `size`, `pages`, `next_cursor` (`null` on the last page)"), (status = 400, body = Problem)))]
 #[tracing::instrument(
     name = "handler",
     level = "debug",
     skip_all,
     fields(handler = "projects::list")
 )]
-pub async fn list(actors: web::Data<WorkerActors>, page: Pagination) -> AppResult<HttpResponse> {
+pub async fn list(
+    actors: web::Data<WorkerActors>,
+    page: KeysetPagination,
+) -> AppResult<HttpResponse> {
     let projects = actors
         .portfolio
         .ask(ListProjects {
             owner: None,
-            page: page.0,
+            request: page.0,
         })
         .await??;
     Ok(HttpResponse::Ok().json(projects))
@@ -125,8 +128,8 @@ pub async fn list(actors: web::Data<WorkerActors>, page: Pagination) -> AppResul
 
 /// One user's projects, newest first.
 #[utoipa::path(get, path = "/projects/user/{user_id}", operation_id = "listUserProjects", tag = "projects",
-    params(("page" = Option<u32>, Query, minimum = 1, maximum = 1000000, description = "Page number, from 1"), ("size" = Option<u32>, Query, minimum = 1, maximum = 100, description = "Items per page (default 20)")),
-    responses((status = 200, body = Page<Project>, description = "One page: `items`, `total`, `page`, `size`, `pages`"), (status = 404, body = Problem)))]
+    params(("page" = Option<u32>, Query, minimum = 1, maximum = 1000000, description = "Page number, from 1 (not with `cursor`)"), ("size" = Option<u32>, Query, minimum = 1, maximum = 100, description = "Items per page (default 20)"), ("cursor" = Option<String>, Query, description = "The `next_cursor` of the previous page: the page just after it, as fast at any depth (not with `page`)")),
+    responses((status = 200, body = Page<Project>, description = "One page: `items`, `total` (exact), `page` (absent when asked by cursor), `size`, `pages`, `next_cursor` (`null` on the last page)"), (status = 404, body = Problem)))]
 #[tracing::instrument(
     name = "handler",
     level = "debug",
@@ -136,11 +139,11 @@ pub async fn list(actors: web::Data<WorkerActors>, page: Pagination) -> AppResul
 pub async fn by_user(
     actors: web::Data<WorkerActors>,
     user_id: web::Path<Uuid>,
-    page: Pagination,
+    page: KeysetPagination,
 ) -> AppResult<HttpResponse> {
     let message = ListProjects {
         owner: Some(user_id.into_inner()),
-        page: page.0,
+        request: page.0,
     };
     Ok(HttpResponse::Ok().json(actors.portfolio.ask(message).await??))
 }

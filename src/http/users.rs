@@ -9,7 +9,7 @@ use crate::actors::WorkerActors;
 use crate::actors::traced::Ask;
 use crate::error::AppResult;
 use crate::http::auth::RegisterBody;
-use crate::http::extract::{AuthUser, Pagination};
+use crate::http::extract::{AuthUser, KeysetPagination};
 use crate::http::json_object::JsonObject;
 use crate::http::patch::double_option;
 use crate::http::problem::Problem;
@@ -27,8 +27,8 @@ pub struct UserQuery {
 
 /// A page of users; admins see every field, others public fields.
 #[utoipa::path(get, path = "/users", operation_id = "listUsers", tag = "users", security(("bearer" = [])),
-    params(UserQuery, ("page" = Option<u32>, Query, minimum = 1, maximum = 1000000, description = "Page number, from 1"), ("size" = Option<u32>, Query, minimum = 1, maximum = 100, description = "Items per page (default 20)")),
-    responses((status = 200, body = Page<UserView>, description = "One page: `items`, `total`, `page`, `size`, `pages`"), (status = 400, body = Problem), (status = 401, body = Problem)))]
+    params(UserQuery, ("page" = Option<u32>, Query, minimum = 1, maximum = 1000000, description = "Page number, from 1 (not with `cursor`)"), ("size" = Option<u32>, Query, minimum = 1, maximum = 100, description = "Items per page (default 20)"), ("cursor" = Option<String>, Query, description = "The `next_cursor` of the previous page (not with `page`)")),
+    responses((status = 200, body = Page<UserView>, description = "One page: `items`, `total` (exact), `page` (absent when asked by cursor), `size`, `pages`, `next_cursor` (`null` on the last page)"), (status = 400, body = Problem), (status = 401, body = Problem)))]
 #[tracing::instrument(
     name = "handler",
     level = "debug",
@@ -38,12 +38,12 @@ pub struct UserQuery {
 pub async fn list(
     actors: web::Data<WorkerActors>,
     auth: AuthUser,
-    page: Pagination,
+    page: KeysetPagination,
     query: web::Query<UserQuery>,
 ) -> AppResult<HttpResponse> {
     let message = ListUsers {
         caller: auth.caller,
-        page: page.0,
+        request: page.0,
         q: query.into_inner().q,
     };
     Ok(HttpResponse::Ok().json(actors.auth.ask(message).await??))

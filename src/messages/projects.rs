@@ -8,7 +8,7 @@ use uuid::Uuid;
 
 use crate::error::AppResult;
 use crate::messages::auth::Caller;
-use crate::messages::page::{Page, PageRequest};
+use crate::messages::page::{ListRequest, Page};
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Project {
@@ -61,7 +61,7 @@ pub struct GetProject {
 #[rtype(result = "AppResult<Page<Project>>")]
 pub struct ListProjects {
     pub owner: Option<Uuid>,
-    pub page: PageRequest,
+    pub request: ListRequest,
 }
 
 #[derive(Debug, Message)]

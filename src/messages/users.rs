@@ -8,7 +8,7 @@ use uuid::Uuid;
 
 use crate::error::AppResult;
 use crate::messages::auth::{Caller, NewAccount, Role, User};
-use crate::messages::page::{Page, PageRequest};
+use crate::messages::page::{ListRequest, Page};
 
 /// What non-admins see of other users. (`deny_unknown_fields` only marks the schema
 /// closed, so that a full `User` does not also match it in `UserView`'s `oneOf`.)
@@ -48,7 +48,7 @@ pub enum UserView {
 #[rtype(result = "AppResult<Page<UserView>>")]
 pub struct ListUsers {
     pub caller: Caller,
-    pub page: PageRequest,
+    pub request: ListRequest,
     pub q: Option<String>,
 }
 

@@ -8,6 +8,7 @@ mod cors;
 mod dead_letters;
 mod elastic;
 mod events;
+mod list_pages;
 mod media;
 mod media_rules;
 mod opensearch;

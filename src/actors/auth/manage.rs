@@ -8,7 +8,7 @@ use crate::db::{media, outbox, projects, refresh_tokens, users};
 use crate::error::{AppError, AppResult, FieldErrors};
 use crate::messages::auth::{Caller, Role, User};
 use crate::messages::events::{DomainEvent, MediaDeleted, ProjectDeleted};
-use crate::messages::page::Page;
+use crate::messages::page::{ListKey, Page, Position};
 use crate::messages::users::{DeleteUser, GetUser, ListUsers, UpdateUser, UserPatch, UserView};
 use crate::problem_code::ProblemCode;
 
@@ -69,19 +69,24 @@ impl AuthContext {
         }
         let db = self.pool.get().await?;
         let match_email = msg.caller.role.is_admin();
+        let after = match msg.request.position {
+            Position::Page(_) => None,
+            Position::After(key) => Some(key),
+        };
         let (found, total) = users::list(
             &db,
             q.as_deref(),
             match_email,
-            msg.page.limit(),
-            msg.page.offset(),
+            after,
+            msg.request.offset(),
+            msg.request.limit_with_lookahead(),
         )
         .await?;
-        let items = found
-            .into_iter()
-            .map(|u| view_for(&msg.caller, u))
-            .collect();
-        Ok(Page::new(items, total, msg.page))
+        let page = Page::keyset(found, total, msg.request, |u| ListKey {
+            created_at: u.created_at,
+            id: u.id,
+        });
+        Ok(page.map(|u| view_for(&msg.caller, u)))
     }
 
     pub(super) async fn get_user(&self, msg: GetUser) -> AppResult<UserView> {

@@ -197,13 +197,13 @@ impl Handler<ListMedia> for MediaActor {
     fn handle(&mut self, msg: ListMedia, _: &mut Context<Self>) -> Self::Result {
         self.answer(async move |ctx| {
             let db = ctx.pool.get().await?;
-            if let Some(project) = msg.project_id
-                && projects::find(&db, project).await?.is_none()
-            {
-                return Err(AppError::not_found("project"));
-            }
-            let (rows, total) =
-                media::list(&db, msg.project_id, msg.page.limit(), msg.page.offset()).await?;
+            let (limit, offset) = (msg.page.limit(), msg.page.offset());
+            let (rows, total) = match msg.project_id {
+                None => media::list(&db, limit, offset).await?,
+                Some(project) => media::list_of_project(&db, project, limit, offset)
+                    .await?
+                    .ok_or_else(|| AppError::not_found("project"))?,
+            };
             let items = rows.into_iter().map(|row| ctx.urls.media(row)).collect();
             Ok(Page::new(items, total, msg.page))
         })

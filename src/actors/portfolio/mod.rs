@@ -6,30 +6,41 @@ use actix::{Actor, Context, Handler, ResponseFuture, Supervised};
 use uuid::Uuid;
 
 use crate::actors::forward::Forwarder;
-use crate::db::{DbPool, outbox, projects};
+use crate::db::{DbPool, outbox, project_pages, projects};
 use crate::error::{AppError, AppResult};
 use crate::messages::auth::Caller;
 use crate::messages::events::{DomainEvent, ProjectChanged, ProjectDeleted};
-use crate::messages::page::Page;
+use crate::messages::page::{ListKey, Page, Position};
 use crate::messages::projects::{
     CreateProject, DeleteProject, GetProject, ListProjects, Project, ProjectFields,
     ReindexProjects, SetThumbnail, UpdateProject,
 };
 use crate::problem_code::ProblemCode;
 
+mod anchors;
 mod fields;
 mod reindex;
 
+pub use anchors::PageAnchors;
 use fields::{Fields, may_edit};
 use reindex::reemit_all;
 
 pub struct PortfolioActor {
+    shared: Portfolio,
+}
+
+/// What every answer works with: the pool and the process's page anchors.
+#[derive(Clone)]
+pub struct Portfolio {
     pool: DbPool,
+    anchors: PageAnchors,
 }
 
 impl PortfolioActor {
-    pub fn new(pool: DbPool) -> Self {
-        PortfolioActor { pool }
+    pub fn new(pool: DbPool, anchors: PageAnchors) -> Self {
+        PortfolioActor {
+            shared: Portfolio { pool, anchors },
+        }
     }
 }
 
@@ -40,9 +51,9 @@ impl Actor for PortfolioActor {
 impl Supervised for PortfolioActor {}
 
 impl Forwarder for PortfolioActor {
-    type Shared = DbPool;
-    fn shared(&self) -> &DbPool {
-        &self.pool
+    type Shared = Portfolio;
+    fn shared(&self) -> &Portfolio {
+        &self.shared
     }
 }
 
@@ -50,7 +61,7 @@ impl Handler<CreateProject> for PortfolioActor {
     type Result = ResponseFuture<AppResult<Project>>;
 
     fn handle(&mut self, msg: CreateProject, _: &mut Context<Self>) -> Self::Result {
-        self.answer(async move |pool| {
+        self.answer(async move |Portfolio { pool, .. }| {
             let fields = Fields::default().patched(msg.fields)?;
             let id = Uuid::now_v7();
             let mut db = pool.get().await?;
@@ -73,7 +84,7 @@ impl Handler<GetProject> for PortfolioActor {
     type Result = ResponseFuture<AppResult<Project>>;
 
     fn handle(&mut self, msg: GetProject, _: &mut Context<Self>) -> Self::Result {
-        self.answer(async move |pool| {
+        self.answer(async move |Portfolio { pool, .. }| {
             let db = pool.get().await?;
             projects::find(&db, msg.id)
                 .await?
@@ -86,16 +97,29 @@ impl Handler<ListProjects> for PortfolioActor {
     type Result = ResponseFuture<AppResult<Page<Project>>>;
 
     fn handle(&mut self, msg: ListProjects, _: &mut Context<Self>) -> Self::Result {
-        self.answer(async move |pool| {
+        self.answer(async move |Portfolio { pool, anchors }| {
             let db = pool.get().await?;
-            if let Some(owner) = msg.owner
-                && !projects::user_exists(&db, owner).await?
-            {
+            let request = msg.request;
+            let limit = request.limit_with_lookahead();
+            let listed = match request.position {
+                Position::Page(_) => {
+                    anchors
+                        .page(&db, msg.owner, request.offset(), limit)
+                        .await?
+                }
+                Position::After(key) => {
+                    project_pages::page(&db, msg.owner, Some(key), 0, limit).await?
+                }
+            };
+            if !listed.found {
                 return Err(AppError::not_found("user"));
             }
-            let (items, total) =
-                projects::list(&db, msg.owner, msg.page.limit(), msg.page.offset()).await?;
-            Ok(Page::new(items, total, msg.page))
+            Ok(Page::keyset(listed.rows, listed.total, request, |p| {
+                ListKey {
+                    created_at: p.created_at,
+                    id: p.id,
+                }
+            }))
         })
     }
 }
@@ -142,7 +166,9 @@ impl Handler<UpdateProject> for PortfolioActor {
     type Result = ResponseFuture<AppResult<Project>>;
 
     fn handle(&mut self, msg: UpdateProject, _: &mut Context<Self>) -> Self::Result {
-        self.answer(async move |pool| edit(pool, Some(msg.caller), msg.id, msg.fields).await)
+        self.answer(async move |Portfolio { pool, .. }| {
+            edit(pool, Some(msg.caller), msg.id, msg.fields).await
+        })
     }
 }
 
@@ -154,7 +180,7 @@ impl Handler<SetThumbnail> for PortfolioActor {
             thumbnail_url: Some(msg.thumbnail_url),
             ..ProjectFields::default()
         };
-        self.answer(async move |pool| edit(pool, msg.caller, msg.id, patch).await)
+        self.answer(async move |Portfolio { pool, .. }| edit(pool, msg.caller, msg.id, patch).await)
     }
 }
 
@@ -162,7 +188,7 @@ impl Handler<DeleteProject> for PortfolioActor {
     type Result = ResponseFuture<AppResult<()>>;
 
     fn handle(&mut self, msg: DeleteProject, _: &mut Context<Self>) -> Self::Result {
-        self.answer(async move |pool| {
+        self.answer(async move |Portfolio { pool, .. }| {
             let mut db = pool.get().await?;
             let tx = db.transaction().await?;
             let owner = projects::lock_owner(&tx, msg.id)
@@ -190,7 +216,7 @@ impl Handler<ReindexProjects> for PortfolioActor {
     type Result = ResponseFuture<AppResult<u64>>;
 
     fn handle(&mut self, msg: ReindexProjects, _: &mut Context<Self>) -> Self::Result {
-        self.answer(async move |pool| {
+        self.answer(async move |Portfolio { pool, .. }| {
             if !msg.caller.role.is_admin() {
                 return Err(AppError::forbidden(
                     ProblemCode::AdminRequired,

@@ -1,0 +1,132 @@
+#!/usr/bin/env bash
+# The public-read benchmark (BENCHMARKS.md "Public reads at 100,000 projects").
+# Seeds 1,000 users and 100,000 projects (loadtest/seed-reads.py) into a throwaway
+# database, rebuilds the embedded index, starts a release server on :18081 (memory bus,
+# embedded index) and runs wrk on every public read with varied requests — paths drawn
+# at random per request from lists of ids, pages and words made for this run — beside
+# `pgbench -S` (measured before and after) and `/auth/me` as references. Prints one
+# markdown table; exits non-zero when a row misses its target.
+#
+#   loadtest/bench-reads.sh            # needs target/release/troupe, wrk, pgbench, python3
+#   KEEP=1 loadtest/bench-reads.sh     # reuse the seeded database of an earlier run
+#   ONLY='projects|search' loadtest/bench-reads.sh   # rows whose name matches
+set -euo pipefail
+cd "$(dirname "$0")/.."
+DB=troupe_bench_reads
+PG=postgres://postgres@127.0.0.1:5432
+PORT=18081
+URL=http://127.0.0.1:$PORT
+BIN=target/release/troupe
+WORK=${WORK:-/tmp/troupe-bench-reads}
+DURATION=${DURATION:-8s}
+W="wrk -t2 -c32 -d$DURATION --latency -s loadtest/wrk/paths.lua"
+export DATABASE_URL=$PG/$DB DATA_DIR=$WORK/data RUST_LOG=warn
+
+if [ -z "${KEEP:-}" ] || ! psql "$PG/postgres" -Atc "SELECT 1 FROM pg_database WHERE datname='$DB'" | grep -q 1; then
+  rm -rf "$WORK"; mkdir -p "$WORK"
+  psql "$PG/postgres" -qc "DROP DATABASE IF EXISTS $DB WITH (FORCE)"
+  $BIN migrate >/dev/null
+  python3 loadtest/seed-reads.py "$DATABASE_URL" "$WORK/lists"
+  psql "$DATABASE_URL" -qc "VACUUM ANALYZE"
+  $BIN reindex >/dev/null
+fi
+if ! psql "$PG/postgres" -Atc "SELECT 1 FROM pg_database WHERE datname='troupe_bench_pgbench'" | grep -q 1; then
+  psql "$PG/postgres" -qc "CREATE DATABASE troupe_bench_pgbench"
+  pgbench -q -i -s 10 "$PG/troupe_bench_pgbench" >/dev/null 2>&1
+fi
+
+APP_PORT=$PORT ACCESS_TOKEN_TTL=3600 LOGIN_RATE_LIMIT=0 BCRYPT_COST=10 $BIN serve & PID=$!
+trap 'kill $PID 2>/dev/null; wait $PID 2>/dev/null' EXIT
+for _ in $(seq 100); do curl -sf $URL/ready >/dev/null && break; sleep 0.2; done
+curl -s -XPOST $URL/auth/register -H 'content-type: application/json' \
+  -d '{"username":"reader","password":"reader-password-1"}' >/dev/null
+TOKEN=$(curl -sf -XPOST $URL/auth/login -H 'content-type: application/json' \
+  -d '{"login":"reader","password":"reader-password-1"}' |
+  python3 -c 'import sys,json;print(json.load(sys.stdin)["access_token"])')
+export TOKEN
+
+# Varied requests: a fresh random draw of ids, pages and words every run.
+python3 - "$WORK/lists" "$WORK/paths" "$URL" <<'EOF'
+import json, os, random, sys, urllib.request
+lists, out, url = sys.argv[1:]
+read = lambda n: [l for l in open(os.path.join(lists, n)).read().split() if l]
+users, projects, media = read("users.txt"), read("projects.txt"), read("media_projects.txt")
+big, words, prefixes = read("big_user.txt")[0], read("words.txt"), read("prefixes.txt")
+rng = random.Random()
+def cursors(path, depth):  # the cursors of pages depth-10 … depth+10, walked from page 1
+    found, cursor = [], None
+    for page in range(1, depth + 11):
+        q = f"size=20&cursor={cursor}" if cursor else "size=20"
+        body = json.load(urllib.request.urlopen(f"{url}{path}?{q}"))
+        cursor = body.get("next_cursor")
+        if cursor is None:
+            break
+        if page >= depth - 11:
+            found.append(f"{path}?size=20&cursor={cursor}")
+    return found or [f"{path}?size=20"]
+pick = lambda xs, n=2000: [rng.choice(xs) for _ in range(n)]
+sets = {
+    "me": ["/auth/me"],
+    "projects_first": [f"/projects?page=1&size={rng.randint(10, 30)}" for _ in range(200)],
+    "projects_deep": [f"/projects?page={rng.randint(390, 410)}&size=20" for _ in range(200)],
+    "projects_cursor": cursors("/projects", 400),
+    "by_user_first": [f"/projects/user/{u}?page=1&size=20" for u in pick(users)],
+    "by_user_deep": [f"/projects/user/{big}?page={rng.randint(390, 410)}&size=20" for _ in range(200)],
+    "by_user_cursor": cursors(f"/projects/user/{big}", 400),
+    "project": [f"/projects/{p}" for p in pick(projects, 20000)],
+    "profile": [f"/profiles/{u}" for u in pick(users)],
+    "media": [f"/media?project_id={p}" for p in pick(media, 20000)],
+    "users": [f"/users?page={rng.randint(1, 50)}&size=20" for _ in range(200)],
+    "search": [f"/search?query={w}" for w in pick(words)]
+              + [f"/search?query={a}%20{b}" for a, b in zip(pick(words, 1000), pick(words, 1000))],
+    "suggest": [f"/search/suggest?query={p}" for p in pick(prefixes)],
+}
+os.makedirs(out, exist_ok=True)
+for name, paths in sets.items():
+    open(os.path.join(out, name), "w").write("\n".join(paths) + "\n")
+EOF
+
+pgbench_tps() {
+  pgbench -S -c64 -j2 -T"${DURATION%s}" "$PG/troupe_bench_pgbench" 2>/dev/null |
+    sed -n 's/^tps = \([0-9.]*\).*/\1/p' | cut -d. -f1
+}
+run() { # name [token]
+  NAME=$1 PATHS=$WORK/paths/$1 TOKEN=${2:-} $W "$URL" | sed -n 's/^RESULT //p'
+}
+
+PGB1=$(pgbench_tps)
+ME=$(run me "$TOKEN")
+ROWS=""
+for name in projects_first projects_deep projects_cursor by_user_first by_user_deep by_user_cursor \
+            project profile media users search suggest; do
+  if [ -n "${ONLY:-}" ] && ! [[ $name =~ $ONLY ]]; then continue; fi
+  token=""; [ "$name" = users ] && token=$TOKEN
+  ROWS+="$(run $name "$token")"$'\n'
+done
+PGB2=$(pgbench_tps)
+
+python3 - "$PGB1" "$PGB2" "$ME" "$ROWS" <<'EOF'
+import sys
+pgb1, pgb2, me, rows = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3].split(), sys.argv[4]
+pgb = (pgb1 + pgb2) / 2
+me_p99 = float(me[3])
+print(f"pgbench -S -c64 -j2: {pgb1} tps before, {pgb2} after (reference {pgb:.0f})\n")
+print("| endpoint | req/s | % of pgbench | p50 ms | p99 ms | p99 / me p99 | errors | target |")
+print("| --- | --- | --- | --- | --- | --- | --- | --- |")
+failed = 0
+for line in [" ".join(me)] + rows.strip().splitlines():
+    name, rps, p50, p99, errors = line.split()
+    rps, p50, p99, errors = float(rps), float(p50), float(p99), int(errors)
+    if name == "me":
+        ok, target = True, "reference"
+    elif name in ("search", "suggest"):
+        ok = rps >= 0.25 * pgb and p99 <= 10 and errors == 0
+        target = "≥ 25 %, p99 ≤ 10 ms"
+    else:
+        ok = rps >= 0.5 * pgb and p99 <= 2 * me_p99 and errors == 0
+        target = "≥ 50 %, p99 ≤ 2× me"
+    failed += not ok
+    print(f"| {name} | {rps:,.0f} | {100 * rps / pgb:.0f} % | {p50:.1f} | {p99:.1f} | "
+          f"{p99 / me_p99:.2f} | {errors} | {target} {'✓' if ok else '✗'} |")
+sys.exit(1 if failed else 0)
+EOF
