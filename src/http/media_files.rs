@@ -8,8 +8,9 @@ use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder, web};
 use crate::actors::WorkerActors;
 use crate::actors::traced::Ask;
 use crate::error::AppResult;
+use crate::http::conditional::held_by;
 use crate::http::problem::Problem;
-use crate::messages::media::{HeldVersions, MediaFile, OpenMediaFile};
+use crate::messages::media::{MediaFile, OpenMediaFile};
 
 /// Keys are never reused (file ids are unique), so caches may keep a file; an hour
 /// bounds how long a shared cache can go on serving one after it was deleted.
@@ -52,11 +53,7 @@ pub async fn thumbnail(
 }
 
 async fn serve(actors: &WorkerActors, req: &HttpRequest, path: String) -> AppResult<HttpResponse> {
-    let held = req
-        .headers()
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .map(held_versions);
+    let held = held_by(req);
     let file = actors.media.ask(OpenMediaFile { path, held }).await??;
     Ok(match file {
         MediaFile::NotModified { etag } => {
@@ -74,22 +71,6 @@ async fn serve(actors: &WorkerActors, req: &HttpRequest, path: String) -> AppRes
     })
 }
 
-/// `If-None-Match`: `*`, or a list of entity tags, weak (`W/"…"`) or strong; an
-/// unquoted entry matches nothing (RFC 9110 §13.1.2, weak comparison).
-fn held_versions(header: &str) -> HeldVersions {
-    let mut tags = Vec::new();
-    for candidate in header.split(',').map(str::trim) {
-        if candidate == "*" {
-            return HeldVersions::Any;
-        }
-        let tag = candidate.strip_prefix("W/").unwrap_or(candidate);
-        if let Some(inner) = tag.strip_prefix('"').and_then(|t| t.strip_suffix('"')) {
-            tags.push(inner.to_owned());
-        }
-    }
-    HeldVersions::Tags(tags)
-}
-
 fn with_headers(mut response: HttpResponseBuilder, etag: &str) -> HttpResponseBuilder {
     if let Ok(value) = HeaderValue::from_str(&format!("\"{etag}\"")) {
         response.insert_header((header::ETAG, value));
@@ -98,19 +79,4 @@ fn with_headers(mut response: HttpResponseBuilder, etag: &str) -> HttpResponseBu
         .insert_header((header::CACHE_CONTROL, CACHE_CONTROL))
         .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"));
     response
-}
-
-#[cfg(test)]
-mod tests {
-    use super::{HeldVersions, held_versions};
-
-    #[test]
-    fn if_none_match_lists_weak_tags_and_star() {
-        let held = held_versions("\"abc\"");
-        assert!(held.includes("abc"));
-        assert!(held_versions("\"x\", W/\"abc\"").includes("abc"));
-        assert_eq!(held_versions("\"x\", *"), HeldVersions::Any);
-        assert!(!held.includes("abd"));
-        assert!(!held_versions("abc").includes("abc"));
-    }
 }

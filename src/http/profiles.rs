@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -10,6 +10,7 @@ use uuid::Uuid;
 use crate::actors::WorkerActors;
 use crate::actors::traced::Ask;
 use crate::error::AppResult;
+use crate::http::conditional::json_with_etag;
 use crate::http::extract::AuthUser;
 use crate::http::json_object::JsonObject;
 use crate::http::patch::double_option;
@@ -90,7 +91,7 @@ pub async fn update(
 
 /// Anyone's public profile (no email).
 #[utoipa::path(get, path = "/profiles/{user_id}", operation_id = "getProfile", tag = "profiles",
-    responses((status = 200, body = Profile), (status = 404, body = Problem)))]
+    responses((status = 200, body = Profile, description = "With a weak `ETag`"), (status = 304, description = "`If-None-Match` holds the current `ETag`"), (status = 404, body = Problem)))]
 #[tracing::instrument(
     name = "handler",
     level = "debug",
@@ -98,6 +99,7 @@ pub async fn update(
     fields(handler = "profiles::public")
 )]
 pub async fn public(
+    req: HttpRequest,
     actors: web::Data<WorkerActors>,
     user_id: web::Path<Uuid>,
 ) -> AppResult<HttpResponse> {
@@ -107,5 +109,5 @@ pub async fn public(
             user_id: user_id.into_inner(),
         })
         .await??;
-    Ok(HttpResponse::Ok().json(profile))
+    json_with_etag(&req, &profile)
 }

@@ -1,6 +1,6 @@
 //! SPEC §5: portfolio projects.
 
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -8,6 +8,7 @@ use uuid::Uuid;
 use crate::actors::WorkerActors;
 use crate::actors::traced::Ask;
 use crate::error::{AppError, AppResult};
+use crate::http::conditional::json_with_etag;
 use crate::http::extract::{AuthUser, KeysetPagination};
 use crate::http::json_object::JsonObject;
 use crate::http::patch::double_option;
@@ -85,27 +86,31 @@ pub async fn create(
 
 /// One project by id.
 #[utoipa::path(get, path = "/projects/{id}", operation_id = "getProject", tag = "projects",
-    responses((status = 200, body = Project), (status = 404, body = Problem)))]
+    responses((status = 200, body = Project, description = "With a weak `ETag`"), (status = 304, description = "`If-None-Match` holds the current `ETag`"), (status = 404, body = Problem)))]
 #[tracing::instrument(
     name = "handler",
     level = "debug",
     skip_all,
     fields(handler = "projects::get")
 )]
-pub async fn get(actors: web::Data<WorkerActors>, id: web::Path<Uuid>) -> AppResult<HttpResponse> {
+pub async fn get(
+    req: HttpRequest,
+    actors: web::Data<WorkerActors>,
+    id: web::Path<Uuid>,
+) -> AppResult<HttpResponse> {
     let project = actors
         .portfolio
         .ask(GetProject {
             id: id.into_inner(),
         })
         .await??;
-    Ok(HttpResponse::Ok().json(project))
+    json_with_etag(&req, &project)
 }
 
 /// Every project, newest first.
 #[utoipa::path(get, path = "/projects", operation_id = "listProjects", tag = "projects",
     params(("page" = Option<u32>, Query, minimum = 1, maximum = 1000000, description = "Page number, from 1 (not with `cursor`)"), ("size" = Option<u32>, Query, minimum = 1, maximum = 100, description = "Items per page (default 20)"), ("cursor" = Option<String>, Query, description = "The `next_cursor` of the previous page: the page just after it, as fast at any depth (not with `page`)")),
-    responses((status = 200, body = Page<Project>, description = "One page: `items`, `total` (exact), `page` (absent when asked by cursor), `size`, `pages`, `next_cursor` (`null` on the last page)"), (status = 400, body = Problem)))]
+    responses((status = 200, body = Page<Project>, description = "One page: `items`, `total` (exact), `page` (absent when asked by cursor), `size`, `pages`, `next_cursor` (`null` on the last page); with a weak `ETag`"), (status = 304, description = "`If-None-Match` holds the current `ETag`"), (status = 400, body = Problem)))]
 #[tracing::instrument(
     name = "handler",
     level = "debug",
@@ -113,6 +118,7 @@ pub async fn get(actors: web::Data<WorkerActors>, id: web::Path<Uuid>) -> AppRes
     fields(handler = "projects::list")
 )]
 pub async fn list(
+    req: HttpRequest,
     actors: web::Data<WorkerActors>,
     page: KeysetPagination,
 ) -> AppResult<HttpResponse> {
@@ -123,13 +129,13 @@ pub async fn list(
             request: page.0,
         })
         .await??;
-    Ok(HttpResponse::Ok().json(projects))
+    json_with_etag(&req, &projects)
 }
 
 /// One user's projects, newest first.
 #[utoipa::path(get, path = "/projects/user/{user_id}", operation_id = "listUserProjects", tag = "projects",
     params(("page" = Option<u32>, Query, minimum = 1, maximum = 1000000, description = "Page number, from 1 (not with `cursor`)"), ("size" = Option<u32>, Query, minimum = 1, maximum = 100, description = "Items per page (default 20)"), ("cursor" = Option<String>, Query, description = "The `next_cursor` of the previous page: the page just after it, as fast at any depth (not with `page`)")),
-    responses((status = 200, body = Page<Project>, description = "One page: `items`, `total` (exact), `page` (absent when asked by cursor), `size`, `pages`, `next_cursor` (`null` on the last page)"), (status = 404, body = Problem)))]
+    responses((status = 200, body = Page<Project>, description = "One page: `items`, `total` (exact), `page` (absent when asked by cursor), `size`, `pages`, `next_cursor` (`null` on the last page); with a weak `ETag`"), (status = 304, description = "`If-None-Match` holds the current `ETag`"), (status = 404, body = Problem)))]
 #[tracing::instrument(
     name = "handler",
     level = "debug",
@@ -137,6 +143,7 @@ pub async fn list(
     fields(handler = "projects::by_user")
 )]
 pub async fn by_user(
+    req: HttpRequest,
     actors: web::Data<WorkerActors>,
     user_id: web::Path<Uuid>,
     page: KeysetPagination,
@@ -145,7 +152,7 @@ pub async fn by_user(
         owner: Some(user_id.into_inner()),
         request: page.0,
     };
-    Ok(HttpResponse::Ok().json(actors.portfolio.ask(message).await??))
+    json_with_etag(&req, &actors.portfolio.ask(message).await??)
 }
 
 /// Partial update by the owner or an admin (absent keeps, `null` clears).

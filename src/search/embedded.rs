@@ -11,6 +11,7 @@ use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Te
 use time::OffsetDateTime;
 use uuid::Uuid;
 
+use super::answer_cache::AnswerCache;
 use super::embedded_query;
 use super::{IndexChanges, SearchDoc, SearchError, SearchIndex, SearchRequest, SearchResults};
 use crate::messages::search::{SearchHit, Suggestion};
@@ -49,10 +50,16 @@ fn schema() -> (Schema, Fields) {
     (b.build(), fields)
 }
 
+/// A search request as the index answers it: words, tags, page, size.
+pub(super) type SearchKey = (Vec<String>, Vec<String>, u32, u32);
+
 pub struct EmbeddedIndex {
     reader: IndexReader,
     writer: Option<Mutex<IndexWriter>>,
     fields: Fields,
+    /// Answers of the current index generation (exact; see `answer_cache`).
+    pub(super) searches: AnswerCache<SearchKey, SearchResults>,
+    pub(super) suggestions: AnswerCache<String, Vec<Suggestion>>,
 }
 
 fn err(e: impl std::fmt::Display) -> SearchError {
@@ -92,6 +99,8 @@ impl EmbeddedIndex {
             reader,
             writer,
             fields,
+            searches: AnswerCache::new(),
+            suggestions: AnswerCache::new(),
         }))
     }
 

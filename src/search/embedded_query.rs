@@ -36,6 +36,12 @@ pub(super) fn search(
     let searcher = index.searcher();
     let mut words = req.query.as_deref().map(words).unwrap_or_default();
     words.truncate(MAX_WORDS);
+    let generation = searcher.generation().generation_id();
+    let key = (words, req.tags.clone(), req.page.page, req.page.size);
+    if let Some(answer) = index.searches.get(generation, &key) {
+        return Ok(answer);
+    }
+    let words = &key.0;
     let offset = usize::try_from(req.page.offset()).unwrap_or(usize::MAX);
     let limit = req.page.size as usize;
 
@@ -59,7 +65,7 @@ pub(super) fn search(
                     }
                 },
             );
-            let query = matching(index, &words, &req.tags);
+            let query = matching(index, words, &req.tags);
             let (count, docs) = searcher
                 .search(&query, &(Count, by_score_then_recency))
                 .map_err(err)?;
@@ -74,10 +80,12 @@ pub(super) fn search(
             hits.push(hit);
         }
     }
-    Ok(SearchResults {
+    let results = SearchResults {
         hits,
         total: total as u64,
-    })
+    };
+    index.searches.put(generation, key, results.clone());
+    Ok(results)
 }
 
 /// Any of the words in title ×3, display name ×2, description ×1 (a one-edit typo at
@@ -126,6 +134,10 @@ pub(super) fn suggest(index: &EmbeddedIndex, typed: &str) -> Result<Vec<Suggesti
     };
     let f = index.fields();
     let searcher = index.searcher();
+    let generation = searcher.generation().generation_id();
+    if let Some(answer) = index.suggestions.get(generation, &prefix) {
+        return Ok(answer);
+    }
     // `prefix` is alphanumeric (from `words`), so it needs no regex escaping.
     let pattern = format!("{prefix}.*");
     let mut candidates = Vec::new();
@@ -148,5 +160,7 @@ pub(super) fn suggest(index: &EmbeddedIndex, typed: &str) -> Result<Vec<Suggesti
             }
         }
     }
-    Ok(rank_suggestions(&prefix, &candidates))
+    let answer = rank_suggestions(&prefix, &candidates);
+    index.suggestions.put(generation, prefix, answer.clone());
+    Ok(answer)
 }

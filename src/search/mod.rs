@@ -1,6 +1,7 @@
 //! Project search (SPEC §7) behind one trait. `embedded` (tantivy, under
 //! `DATA_DIR/search`) is the default; the rest of the code never knows which.
 
+mod answer_cache;
 pub mod elastic;
 pub mod embedded;
 mod embedded_query;

@@ -3,6 +3,7 @@
 
 mod attendance;
 mod auth;
+mod conditional;
 mod contract;
 mod cors;
 mod dead_letters;

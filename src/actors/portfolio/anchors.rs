@@ -10,7 +10,7 @@
 //! i.e. it is being written to right now — with a plain `OFFSET`, which is always
 //! right. So answers are exactly what `OFFSET` would give, on every node.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -49,23 +49,48 @@ impl Anchors {
 /// The anchors of the lists this process was asked for at depth (`None` = every
 /// project, `Some(owner)` = one owner's), shared by the HTTP workers.
 #[derive(Clone, Default)]
-pub struct PageAnchors(Arc<Mutex<HashMap<Option<Uuid>, Arc<Anchors>>>>);
+pub struct PageAnchors(Arc<Mutex<Lists>>);
+
+#[derive(Default)]
+struct Lists {
+    anchors: HashMap<Option<Uuid>, Arc<Anchors>>,
+    /// Lists whose anchors one request is building now: the others read with
+    /// `OFFSET` meanwhile instead of all building them at once.
+    building: HashSet<Option<Uuid>>,
+}
 
 impl PageAnchors {
-    fn get(&self, list: Option<Uuid>) -> Option<Arc<Anchors>> {
-        let lists = self.0.lock().unwrap_or_else(|p| p.into_inner());
-        lists.get(&list).cloned()
+    fn lists(&self) -> std::sync::MutexGuard<'_, Lists> {
+        self.0.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    fn put(&self, list: Option<Uuid>, anchors: Arc<Anchors>) {
-        let mut lists = self.0.lock().unwrap_or_else(|p| p.into_inner());
-        if lists.len() >= MAX_LISTS && !lists.contains_key(&list) {
-            let oldest = lists.iter().min_by_key(|(_, a)| a.built).map(|(l, _)| *l);
+    fn get(&self, list: Option<Uuid>) -> Option<Arc<Anchors>> {
+        self.lists().anchors.get(&list).cloned()
+    }
+
+    /// True when the caller may build the list's anchors (nobody else is).
+    fn start_building(&self, list: Option<Uuid>) -> bool {
+        self.lists().building.insert(list)
+    }
+
+    /// Ends a build: keeps `anchors` if the build succeeded.
+    fn finish_building(&self, list: Option<Uuid>, anchors: Option<Arc<Anchors>>) {
+        let mut lists = self.lists();
+        lists.building.remove(&list);
+        let Some(anchors) = anchors else {
+            return;
+        };
+        if lists.anchors.len() >= MAX_LISTS && !lists.anchors.contains_key(&list) {
+            let oldest = lists
+                .anchors
+                .iter()
+                .min_by_key(|(_, a)| a.built)
+                .map(|(l, _)| *l);
             if let Some(oldest) = oldest {
-                lists.remove(&oldest);
+                lists.anchors.remove(&oldest);
             }
         }
-        lists.insert(list, anchors);
+        lists.anchors.insert(list, anchors);
     }
 
     /// `limit` rows of the list from row `offset`, as `OFFSET` would give them.
@@ -90,13 +115,22 @@ impl PageAnchors {
                 return plain().await;
             }
         }
-        let (version, keys) = project_pages::anchors(db, owner, STRIDE).await?;
-        let anchors = Arc::new(Anchors {
-            version,
-            keys,
-            built: Instant::now(),
+        if !self.start_building(owner) {
+            return plain().await;
+        }
+        // A failed build is not kept; the plain read below reports the error.
+        let built = project_pages::anchors(db, owner, STRIDE).await.ok();
+        let anchors = built.map(|(version, keys)| {
+            Arc::new(Anchors {
+                version,
+                keys,
+                built: Instant::now(),
+            })
         });
-        self.put(owner, anchors.clone());
+        self.finish_building(owner, anchors.clone());
+        let Some(anchors) = anchors else {
+            return plain().await;
+        };
         let page = read(db, owner, &anchors, offset, limit).await?;
         if page.version == anchors.version {
             return Ok(page);
