@@ -12,6 +12,7 @@ pub mod project_pages;
 pub mod projects;
 pub mod refresh_tokens;
 pub mod search_docs;
+pub mod user_pages;
 pub mod users;
 
 use std::str::FromStr;

@@ -6,13 +6,13 @@ use tokio_postgres::Row;
 use uuid::Uuid;
 
 use crate::messages::auth::{Role, User};
-use crate::messages::page::ListKey;
 
 /// The unique indexes a write may break, by the field they guard.
 pub const USERNAME_KEY: &str = "users_username_key";
 pub const EMAIL_KEY: &str = "users_email_key";
 
-const COLUMNS: &str = "id, username, email, name, phone, gender, role, created_at, updated_at";
+pub(super) const COLUMNS: &str =
+    "id, username, email, name, phone, gender, role, created_at, updated_at";
 
 pub struct NewUserRow<'a> {
     pub id: Uuid,
@@ -25,7 +25,7 @@ pub struct NewUserRow<'a> {
     pub role: Role,
 }
 
-fn user_from_row(row: &Row) -> User {
+pub(super) fn user_from_row(row: &Row) -> User {
     let role: String = row.get("role");
     User {
         id: row.get("id"),
@@ -179,97 +179,6 @@ pub async fn lock_superadmins(db: &impl GenericClient) -> Result<usize, tokio_po
         )
         .await?;
     Ok(rows.len())
-}
-
-/// A page of users, newest first, from row `offset` after `after` (a cursor) or from
-/// the top, with the total; `q` matches username and name, and email when
-/// `match_email`. Without `q` the total comes from `list_tallies` (migration V8) in
-/// the same statement, and the page is picked on the index alone before the rows
-/// are read.
-#[tracing::instrument(name = "sql", level = "debug", skip_all, fields(call = "users::list"))]
-pub async fn list(
-    db: &impl GenericClient,
-    q: Option<&str>,
-    match_email: bool,
-    after: Option<ListKey>,
-    offset: i64,
-    limit: i64,
-) -> Result<(Vec<User>, u64), tokio_postgres::Error> {
-    let after_filter = match after {
-        None => "",
-        Some(_) => "AND (created_at, id) < ($3, $4)",
-    };
-    let key = after.map(|k| (k.created_at, k.id));
-    let Some(q) = q else {
-        let sql = format!(
-            "WITH t AS (SELECT coalesce(sum(n), 0)::bigint AS total FROM list_tallies
-                        WHERE list = 'users' AND scope = '00000000-0000-0000-0000-000000000000'),
-                  k AS (SELECT id FROM users WHERE true {after_filter}
-                        ORDER BY created_at DESC, id DESC LIMIT $1 OFFSET $2)
-             SELECT t.total, u.* FROM t LEFT JOIN LATERAL (
-                 SELECT x.* FROM k CROSS JOIN LATERAL (SELECT {COLUMNS} FROM users WHERE id = k.id LIMIT 1) x
-             ) u ON true
-             ORDER BY u.created_at DESC, u.id DESC"
-        );
-        let statement = db.prepare_cached(&sql).await?;
-        let rows = match &key {
-            None => db.query(&statement, &[&limit, &offset]).await?,
-            Some((t, id)) => db.query(&statement, &[&limit, &offset, t, id]).await?,
-        };
-        let total = rows.first().map_or(0, |r| r.get::<_, i64>("total"));
-        let users = rows
-            .iter()
-            .filter(|r| r.get::<_, Option<Uuid>>("id").is_some())
-            .map(user_from_row)
-            .collect();
-        return Ok((users, u64::try_from(total).unwrap_or(0)));
-    };
-    let pattern = format!("%{}%", escape_like(q));
-    let total: i64 = db
-        .query_one(
-            &db.prepare_cached(
-                "SELECT count(*) FROM users
-                 WHERE username ILIKE $1 OR name ILIKE $1 OR ($2 AND email ILIKE $1)",
-            )
-            .await?,
-            &[&pattern, &match_email],
-        )
-        .await?
-        .get(0);
-    let after_filter = match after {
-        None => "",
-        Some(_) => "AND (created_at, id) < ($5, $6)",
-    };
-    let sql = format!(
-        "SELECT {COLUMNS} FROM users
-         WHERE (username ILIKE $3 OR name ILIKE $3 OR ($4 AND email ILIKE $3)) {after_filter}
-         ORDER BY created_at DESC, id DESC LIMIT $1 OFFSET $2"
-    );
-    let statement = db.prepare_cached(&sql).await?;
-    let rows = match &key {
-        None => {
-            db.query(&statement, &[&limit, &offset, &pattern, &match_email])
-                .await?
-        }
-        Some((t, id)) => {
-            db.query(
-                &statement,
-                &[&limit, &offset, &pattern, &match_email, t, id],
-            )
-            .await?
-        }
-    };
-    Ok((
-        rows.iter().map(user_from_row).collect(),
-        u64::try_from(total).unwrap_or(0),
-    ))
-}
-
-/// `%`, `_` and `\` in a search term match themselves.
-fn escape_like(q: &str) -> String {
-    q.replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_")
 }
 
 /// The stored fields after a partial update (the caller merged the patch).

@@ -4,7 +4,7 @@
 use super::AuthContext;
 use super::accounts::write_error;
 use super::rules::{self, Checks, may_grant, may_manage};
-use crate::db::{media, outbox, projects, refresh_tokens, users};
+use crate::db::{media, outbox, projects, refresh_tokens, user_pages, users};
 use crate::error::{AppError, AppResult, FieldErrors};
 use crate::messages::auth::{Caller, Role, User};
 use crate::messages::events::{DomainEvent, MediaDeleted, ProjectDeleted};
@@ -73,7 +73,7 @@ impl AuthContext {
             Position::Page(_) => None,
             Position::After(key) => Some(key),
         };
-        let (found, total) = users::list(
+        let (found, total) = user_pages::list(
             &db,
             q.as_deref(),
             match_email,
