@@ -30,7 +30,7 @@ use auth::{AuthActor, AuthContext};
 use dead_letters::DeadLettersActor;
 use health::HealthActor;
 use media::{MediaActor, MediaContext};
-use portfolio::{PageAnchors, PortfolioActor};
+use portfolio::{ListMemory, PortfolioActor};
 use profile::ProfileActor;
 use search::SearchActor;
 
@@ -47,8 +47,9 @@ pub struct Actors {
     pub keys: Arc<JwtKeys>,
     pub search_index: Arc<dyn SearchIndex>,
     pub media: Arc<MediaContext>,
-    /// Deep pages of project lists, shared by every worker's `PortfolioActor`.
-    pub page_anchors: PageAnchors,
+    /// Page anchors and kept pages of the project lists, shared by every worker's
+    /// `PortfolioActor`.
+    pub list_memory: ListMemory,
 }
 
 /// Actors started once per HTTP worker thread. They hold no state of their own

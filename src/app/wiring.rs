@@ -17,7 +17,7 @@ use crate::actors::media::jobs::{MediaJobs, MediaJobsActor};
 use crate::actors::media::naming::MediaUrls;
 use crate::actors::media::thumbnailer::ThumbnailerPool;
 use crate::actors::media::{MediaActor, MediaContext};
-use crate::actors::portfolio::{PageAnchors, PortfolioActor};
+use crate::actors::portfolio::{ListMemory, PortfolioActor};
 use crate::actors::profile::ProfileActor;
 use crate::actors::search::SearchActor;
 use crate::actors::{Actors, WorkerActors};
@@ -87,7 +87,7 @@ impl Actors {
             keys,
             search_index,
             media,
-            page_anchors: PageAnchors::default(),
+            list_memory: ListMemory::default(),
         })
     }
 
@@ -97,13 +97,13 @@ impl Actors {
         let (pool_a, pool_b) = (self.auth.pool.clone(), self.auth.pool.clone());
         let index = self.search_index.clone();
         let media = self.media.clone();
-        let anchors = self.page_anchors.clone();
+        let lists = self.list_memory.clone();
         WorkerActors {
             media: Supervisor::start(move |_| MediaActor::new(media)),
             search: Supervisor::start(move |_| SearchActor::new(index)),
             auth: Supervisor::start(move |_| AuthActor::new(auth)),
             profile: Supervisor::start(move |_| ProfileActor::new(pool_a)),
-            portfolio: Supervisor::start(move |_| PortfolioActor::new(pool_b, anchors.clone())),
+            portfolio: Supervisor::start(move |_| PortfolioActor::new(pool_b, lists.clone())),
         }
     }
 }
@@ -129,7 +129,7 @@ fn start_consumers(
         store: store.clone(),
         thumbnailer: ThumbnailerPool::start(config.media.thumbnail_threads, spec),
         portfolio: Supervisor::start(move |_| {
-            PortfolioActor::new(portfolio_pool.clone(), PageAnchors::default())
+            PortfolioActor::new(portfolio_pool.clone(), ListMemory::default())
         }),
         urls: urls.clone(),
     });

@@ -24,6 +24,8 @@ pub struct ListedPage {
     pub total: u64,
     /// Grows with every insert or delete in the list: equal versions, equal lists.
     pub version: i64,
+    /// Grows with every insert, delete or change of what the list shows (V9).
+    pub content: i64,
     pub rows: Vec<Project>,
 }
 
@@ -31,11 +33,12 @@ fn tally(owner: Option<Uuid>) -> &'static str {
     match owner {
         None => {
             "t AS (SELECT coalesce(sum(n), 0)::bigint AS n, coalesce(sum(changes), 0)::bigint AS v,
-                          true AS found
+                          coalesce(sum(changes + edits), 0)::bigint AS c, true AS found
                    FROM list_tallies WHERE list = 'projects' AND scope = $1)"
         }
         Some(_) => {
             "t AS (SELECT coalesce(sum(n), 0)::bigint AS n, coalesce(sum(changes), 0)::bigint AS v,
+                          coalesce(sum(changes + edits), 0)::bigint AS c,
                           EXISTS (SELECT 1 FROM users WHERE id = $1) AS found
                    FROM list_tallies WHERE list = 'projects' AND scope = $1)"
         }
@@ -75,7 +78,7 @@ pub async fn page(
         "WITH {tally},
               k AS (SELECT id, created_at FROM projects WHERE {owner} {after_filter}
                     ORDER BY created_at DESC, id DESC LIMIT $2 OFFSET $3)
-         SELECT t.n, t.v, t.found, r.*
+         SELECT t.n, t.v, t.found, t.c, r.*
          FROM t LEFT JOIN LATERAL (
              SELECT {COLUMNS} FROM k
              CROSS JOIN LATERAL (SELECT * FROM projects WHERE id = k.id LIMIT 1) p
@@ -104,6 +107,7 @@ pub async fn page(
             found: false,
             total: 0,
             version: 0,
+            content: 0,
             rows: Vec::new(),
         });
     };
@@ -111,12 +115,33 @@ pub async fn page(
         found: first.get(2),
         total: u64::try_from(first.get::<_, i64>(0)).unwrap_or(0),
         version: first.get(1),
+        content: first.get(3),
         rows: rows
             .iter()
-            .filter(|r| r.get::<_, Option<Uuid>>(3).is_some())
-            .map(|r| project_at(r, 3))
+            .filter(|r| r.get::<_, Option<Uuid>>(4).is_some())
+            .map(|r| project_at(r, 4))
             .collect(),
     })
+}
+
+/// Whether the list's owner exists, and the list's content version: one read of
+/// at most 8 tally rows.
+#[tracing::instrument(
+    name = "sql",
+    level = "debug",
+    skip_all,
+    fields(call = "project_pages::content_version")
+)]
+pub async fn content_version(
+    db: &impl GenericClient,
+    owner: Option<Uuid>,
+) -> Result<(bool, i64), tokio_postgres::Error> {
+    let sql = format!("WITH {} SELECT t.found, t.c FROM t", tally(owner));
+    let scope = owner.unwrap_or(EVERYONE);
+    let row = db
+        .query_one(&db.prepare_cached(&sql).await?, &[&scope])
+        .await?;
+    Ok((row.get(0), row.get(1)))
 }
 
 /// The keys at positions `stride - 1`, `2 × stride - 1`, … of the list (every

@@ -25,7 +25,7 @@ impl PageRequest {
 }
 
 /// A row's place in a newest-first list: its creation time and id.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct ListKey {
     pub created_at: OffsetDateTime,
     pub id: Uuid,
@@ -56,7 +56,7 @@ impl ListKey {
 
 /// Where a list page starts: a page number (`?page=`), or just after a cursor
 /// (`?cursor=`), which costs the same at any depth.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Position {
     Page(u32),
     After(ListKey),

@@ -57,8 +57,9 @@ pub struct GetProject {
 }
 
 /// Newest first; `owner: Some` lists one user's projects (404 for an unknown user).
+/// Answered shared: the same page may go to many callers.
 #[derive(Debug, Message)]
-#[rtype(result = "AppResult<Page<Project>>")]
+#[rtype(result = "AppResult<std::sync::Arc<Page<Project>>>")]
 pub struct ListProjects {
     pub owner: Option<Uuid>,
     pub request: ListRequest,

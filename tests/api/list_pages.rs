@@ -280,3 +280,65 @@ async fn users_page_by_number_and_by_cursor_with_and_without_a_filter() {
     assert_eq!(rest_names, ["painter1", "painter0"]);
     assert_eq!(rest["next_cursor"], Value::Null);
 }
+
+#[actix_web::test]
+async fn a_kept_page_never_outlives_a_change_made_anywhere() {
+    let secret = [("JWT_SECRET", "list-pages-test-secret-of-at-least-32-bytes")];
+    let app = app_builder().settings(&secret).start().await;
+    let other = app_builder()
+        .settings(&secret)
+        .on_database(&app.db_name)
+        .start()
+        .await;
+    let quinn = app.user("quinn").await;
+    let id = app.project(&quinn, "Loom").await;
+    let mine = format!("/projects/user/{}?page=1&size=5", quinn.id);
+    let shown = |page: &Value| {
+        let p = &page["items"][0];
+        (
+            p["title"].as_str().unwrap_or_default().to_owned(),
+            p["display_name"].as_str().unwrap_or_default().to_owned(),
+            p["username"].as_str().unwrap_or_default().to_owned(),
+        )
+    };
+    for path in [&mine, &"/projects?size=5".to_owned()] {
+        let page: Value = app.get(path).await.json(); // kept now
+        assert_eq!(shown(&page).0, "Loom");
+    }
+    // Each change made through the other process (or straight in the database) is
+    // on the first process's very next read of both lists.
+    other
+        .update_project(&quinn.access, &id, &json!({"title": "Loom II"}))
+        .await;
+    for path in [&mine, &"/projects?size=5".to_owned()] {
+        assert_eq!(shown(&app.get(path).await.json()).0, "Loom II", "{path}");
+    }
+    other
+        .put_profile(&quinn.access, &json!({"name": "Quinn Weaver"}))
+        .await;
+    for path in [&mine, &"/projects?size=5".to_owned()] {
+        assert_eq!(
+            shown(&app.get(path).await.json()).1,
+            "Quinn Weaver",
+            "{path}"
+        );
+    }
+    app.sql(&format!(
+        "UPDATE profiles SET name = NULL WHERE user_id = '{}'; UPDATE users SET username = 'quinn2' WHERE id = '{}'",
+        quinn.id, quinn.id
+    ))
+    .await;
+    for path in [&mine, &"/projects?size=5".to_owned()] {
+        let now = shown(&app.get(path).await.json());
+        assert_eq!(
+            (now.1.as_str(), now.2.as_str()),
+            ("quinn2", "quinn2"),
+            "{path}"
+        );
+    }
+    app.sql(&format!("DELETE FROM projects WHERE id = '{id}'"))
+        .await;
+    let gone: Value = app.get(&mine).await.json();
+    assert_eq!(gone["total"], 0);
+    assert_eq!(gone["items"], json!([]));
+}

@@ -2,6 +2,8 @@
 //! owner-or-admin, and records its event in the same transaction, so a rejected or
 //! rolled-back write emits nothing; a write that changes nothing emits nothing.
 
+use std::sync::Arc;
+
 use actix::{Actor, Context, Handler, ResponseFuture, Supervised};
 use uuid::Uuid;
 
@@ -19,27 +21,37 @@ use crate::problem_code::ProblemCode;
 
 mod anchors;
 mod fields;
+mod page_memory;
 mod reindex;
 
-pub use anchors::PageAnchors;
+use anchors::PageAnchors;
 use fields::{Fields, may_edit};
+use page_memory::PageMemory;
 use reindex::reemit_all;
 
 pub struct PortfolioActor {
     shared: Portfolio,
 }
 
-/// What every answer works with: the pool and the process's page anchors.
+/// What the process keeps of its project lists, shared by every worker's actor:
+/// page anchors (deep page numbers) and kept pages.
+#[derive(Clone, Default)]
+pub struct ListMemory {
+    anchors: PageAnchors,
+    pages: PageMemory,
+}
+
+/// What every answer works with: the pool and the process's list memory.
 #[derive(Clone)]
 pub struct Portfolio {
     pool: DbPool,
-    anchors: PageAnchors,
+    lists: ListMemory,
 }
 
 impl PortfolioActor {
-    pub fn new(pool: DbPool, anchors: PageAnchors) -> Self {
+    pub fn new(pool: DbPool, lists: ListMemory) -> Self {
         PortfolioActor {
-            shared: Portfolio { pool, anchors },
+            shared: Portfolio { pool, lists },
         }
     }
 }
@@ -94,16 +106,25 @@ impl Handler<GetProject> for PortfolioActor {
 }
 
 impl Handler<ListProjects> for PortfolioActor {
-    type Result = ResponseFuture<AppResult<Page<Project>>>;
+    type Result = ResponseFuture<AppResult<Arc<Page<Project>>>>;
 
     fn handle(&mut self, msg: ListProjects, _: &mut Context<Self>) -> Self::Result {
-        self.answer(async move |Portfolio { pool, anchors }| {
+        self.answer(async move |Portfolio { pool, lists }| {
             let db = pool.get().await?;
             let request = msg.request;
+            let key = (msg.owner, request.position, request.size);
+            let (found, content) = project_pages::content_version(&db, msg.owner).await?;
+            if !found {
+                return Err(AppError::not_found("user"));
+            }
+            if let Some(page) = lists.pages.get(&key, content) {
+                return Ok(page);
+            }
             let limit = request.limit_with_lookahead();
             let listed = match request.position {
                 Position::Page(_) => {
-                    anchors
+                    lists
+                        .anchors
                         .page(&db, msg.owner, request.offset(), limit)
                         .await?
                 }
@@ -114,12 +135,15 @@ impl Handler<ListProjects> for PortfolioActor {
             if !listed.found {
                 return Err(AppError::not_found("user"));
             }
-            Ok(Page::keyset(listed.rows, listed.total, request, |p| {
+            let content = listed.content;
+            let page = Arc::new(Page::keyset(listed.rows, listed.total, request, |p| {
                 ListKey {
                     created_at: p.created_at,
                     id: p.id,
                 }
-            }))
+            }));
+            lists.pages.put(key, content, page.clone());
+            Ok(page)
         })
     }
 }

@@ -1,0 +1,78 @@
+//! Project list pages kept per process, each with the list's content version it was
+//! read at (migration V9: it moves with every insert, delete, or change of what a
+//! page shows). A request reads the list's current version — one small statement
+//! over at most 8 tally rows, about the cost of a key lookup — and answers a kept
+//! page only when the versions are equal, i.e. when the list is exactly as it was;
+//! otherwise it reads the page and keeps that. So a kept page is never stale, on any
+//! node, and a client sees its own write at once.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use uuid::Uuid;
+
+use crate::messages::page::{Page, Position};
+use crate::messages::projects::Project;
+
+/// Pages kept; at this many the memory is emptied and starts over (a page of 20
+/// projects is about 10 KB, so about 20 MB at most).
+const CAPACITY: usize = 2048;
+
+/// A page of a list: whose (`None` = everyone's), where it starts, its size.
+pub type PageKey = (Option<Uuid>, Position, u32);
+
+#[derive(Clone, Default)]
+pub struct PageMemory(Arc<Mutex<HashMap<PageKey, (i64, Arc<Page<Project>>)>>>);
+
+impl PageMemory {
+    /// The kept page, if it was read at content version `content`.
+    pub fn get(&self, key: &PageKey, content: i64) -> Option<Arc<Page<Project>>> {
+        let pages = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        pages
+            .get(key)
+            .filter(|(kept, _)| *kept == content)
+            .map(|(_, page)| page.clone())
+    }
+
+    /// Keeps `page`, read at content version `content`, unless a page read at a
+    /// later version is kept already.
+    pub fn put(&self, key: PageKey, content: i64, page: Arc<Page<Project>>) {
+        let mut pages = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        if pages.get(&key).is_some_and(|(kept, _)| *kept > content) {
+            return;
+        }
+        if pages.len() >= CAPACITY && !pages.contains_key(&key) {
+            pages.clear();
+        }
+        pages.insert(key, (content, page));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn page(total: u64) -> Arc<Page<Project>> {
+        Arc::new(Page {
+            items: Vec::new(),
+            total,
+            page: Some(1),
+            size: 20,
+            pages: 0,
+            next_cursor: Some(None),
+        })
+    }
+
+    #[test]
+    fn a_page_is_answered_only_at_the_version_it_was_read_at() {
+        let memory = PageMemory::default();
+        let key = (None, Position::Page(1), 20);
+        memory.put(key, 7, page(1));
+        assert_eq!(memory.get(&key, 7).map(|p| p.total), Some(1));
+        assert!(memory.get(&key, 8).is_none(), "the list changed");
+        memory.put(key, 9, page(2));
+        memory.put(key, 8, page(3)); // a slower reader of an older version
+        assert_eq!(memory.get(&key, 9).map(|p| p.total), Some(2));
+        assert!(memory.get(&(None, Position::Page(2), 20), 9).is_none());
+    }
+}
