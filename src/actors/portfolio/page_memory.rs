@@ -21,8 +21,11 @@ const CAPACITY: usize = 2048;
 /// A page of a list: whose (`None` = everyone's), where it starts, its size.
 pub type PageKey = (Option<Uuid>, Position, u32);
 
+/// A kept page with the content version it was read at.
+type Kept = (i64, Arc<Page<Project>>);
+
 #[derive(Clone, Default)]
-pub struct PageMemory(Arc<Mutex<HashMap<PageKey, (i64, Arc<Page<Project>>)>>>);
+pub struct PageMemory(Arc<Mutex<HashMap<PageKey, Kept>>>);
 
 impl PageMemory {
     /// The kept page, if it was read at content version `content`.
