@@ -56,6 +56,7 @@ fn main() {
             hasher: HasherPool::start(4, 1),
             throttle: LoginThrottle::new(0),
             refresh_ttl: Duration::from_secs(60),
+            pages: Default::default(),
         });
         let account = NewAccount {
             username: "hop".into(),

@@ -11,6 +11,7 @@ pub mod health;
 pub mod indexer;
 pub mod links;
 pub mod media;
+pub mod page_memory;
 pub mod portfolio;
 pub mod profile;
 pub mod search;

@@ -45,6 +45,7 @@ impl Actors {
             hasher: HasherPool::start(config.auth.bcrypt_cost, config.auth.hasher_threads),
             throttle: LoginThrottle::new(config.auth.login_rate_limit),
             refresh_ttl: Duration::from_secs(config.auth.refresh_token_ttl_secs),
+            pages: Default::default(),
         });
         let search_index = open_search_index(config)?;
         let store = open_store(config)?;

@@ -40,6 +40,7 @@ pub async fn create_user(
         hasher: HasherPool::start(config.auth.bcrypt_cost, 1),
         throttle: LoginThrottle::new(0),
         refresh_ttl: Duration::from_secs(config.auth.refresh_token_ttl_secs),
+        pages: Default::default(),
     };
     let account = NewAccount {
         username,

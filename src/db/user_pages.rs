@@ -8,6 +8,14 @@ use super::users::{COLUMNS, user_from_row};
 use crate::messages::auth::User;
 use crate::messages::page::ListKey;
 
+/// A page of users with the list's total; without a filter also the list's content
+/// version the page was read at.
+pub struct UserPage {
+    pub users: Vec<User>,
+    pub total: u64,
+    pub content: Option<i64>,
+}
+
 /// A page of users, newest first, from row `offset` after `after` (a cursor) or from
 /// the top, with the total; `q` matches username and name, and email when
 /// `match_email`. Without `q` the total comes from `list_tallies` (migration V8) in
@@ -26,7 +34,7 @@ pub async fn list(
     after: Option<ListKey>,
     offset: i64,
     limit: i64,
-) -> Result<(Vec<User>, u64), tokio_postgres::Error> {
+) -> Result<UserPage, tokio_postgres::Error> {
     let after_filter = match after {
         None => "",
         Some(_) => "AND (created_at, id) < ($3, $4)",
@@ -34,11 +42,13 @@ pub async fn list(
     let key = after.map(|k| (k.created_at, k.id));
     let Some(q) = q else {
         let sql = format!(
-            "WITH t AS (SELECT coalesce(sum(n), 0)::bigint AS total FROM list_tallies
+            "WITH t AS (SELECT coalesce(sum(n), 0)::bigint AS total,
+                               coalesce(sum(changes + edits), 0)::bigint AS content
+                        FROM list_tallies
                         WHERE list = 'users' AND scope = '00000000-0000-0000-0000-000000000000'),
                   k AS (SELECT id FROM users WHERE true {after_filter}
                         ORDER BY created_at DESC, id DESC LIMIT $1 OFFSET $2)
-             SELECT t.total, u.* FROM t LEFT JOIN LATERAL (
+             SELECT t.total, t.content, u.* FROM t LEFT JOIN LATERAL (
                  SELECT x.* FROM k CROSS JOIN LATERAL (SELECT {COLUMNS} FROM users WHERE id = k.id LIMIT 1) x
              ) u ON true
              ORDER BY u.created_at DESC, u.id DESC"
@@ -54,7 +64,11 @@ pub async fn list(
             .filter(|r| r.get::<_, Option<Uuid>>("id").is_some())
             .map(user_from_row)
             .collect();
-        return Ok((users, u64::try_from(total).unwrap_or(0)));
+        return Ok(UserPage {
+            users,
+            total: u64::try_from(total).unwrap_or(0),
+            content: rows.first().map(|r| r.get("content")),
+        });
     };
     let pattern = format!("%{}%", escape_like(q));
     let total: i64 = db
@@ -91,10 +105,33 @@ pub async fn list(
             .await?
         }
     };
-    Ok((
-        rows.iter().map(user_from_row).collect(),
-        u64::try_from(total).unwrap_or(0),
-    ))
+    Ok(UserPage {
+        users: rows.iter().map(user_from_row).collect(),
+        total: u64::try_from(total).unwrap_or(0),
+        content: None,
+    })
+}
+
+/// The content version of the unfiltered users list (migration V9): one read of at
+/// most 8 tally rows.
+#[tracing::instrument(
+    name = "sql",
+    level = "debug",
+    skip_all,
+    fields(call = "user_pages::content_version")
+)]
+pub async fn content_version(db: &impl GenericClient) -> Result<i64, tokio_postgres::Error> {
+    let row = db
+        .query_one(
+            &db.prepare_cached(
+                "SELECT coalesce(sum(changes + edits), 0)::bigint FROM list_tallies
+                 WHERE list = 'users' AND scope = '00000000-0000-0000-0000-000000000000'",
+            )
+            .await?,
+            &[],
+        )
+        .await?;
+    Ok(row.get(0))
 }
 
 /// `%`, `_` and `\` in a search term match themselves.

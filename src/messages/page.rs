@@ -125,6 +125,18 @@ impl<T> Page<T> {
         }
     }
 
+    /// The same page with each item turned into another, by reference.
+    pub fn map_ref<U>(&self, f: impl FnMut(&T) -> U) -> Page<U> {
+        Page {
+            items: self.items.iter().map(f).collect(),
+            total: self.total,
+            page: self.page,
+            size: self.size,
+            pages: self.pages,
+            next_cursor: self.next_cursor.clone(),
+        }
+    }
+
     /// A page of a keyset list read with one row of lookahead: `rows` holds up to
     /// `size + 1` items; the extra one only says that a next page exists.
     pub fn keyset(

@@ -250,17 +250,34 @@ async fn users_page_by_number_and_by_cursor_with_and_without_a_filter() {
     }
     assert_eq!(names.len(), 9);
     assert_eq!(names[0], "painter6", "newest first");
+    // The first page was read (and kept) above: a change to a listed user, and a
+    // new user, show at once.
+    app.sql("UPDATE users SET name = 'Renamed Painter' WHERE username = 'painter6'")
+        .await;
+    let again: Value = app
+        .call("GET", "/users?size=4", &ola.access, None)
+        .await
+        .json();
+    assert_eq!(again["items"][0]["name"], "Renamed Painter");
+    app.user("latecomer").await;
+    let again: Value = app
+        .call("GET", "/users?size=4", &ola.access, None)
+        .await
+        .json();
+    assert_eq!(again["total"], 10);
+    assert_eq!(again["items"][0]["username"], "latecomer");
     let by_number: Value = app
         .call("GET", "/users?size=4&page=3", &ola.access, None)
         .await
         .json();
-    assert_eq!(by_number["items"][0]["username"], names[8]);
+    // The latecomer moved everyone down one place: row 8 is the old row 7.
+    assert_eq!(by_number["items"][0]["username"], names[7]);
 
     let painters: Value = app
         .call("GET", "/users?q=paint&size=5", &ola.access, None)
         .await
         .json();
-    assert_eq!(painters["total"], 7);
+    assert_eq!(painters["total"], 7, "{painters}");
     let cursor = painters["next_cursor"].as_str().expect("more painters");
     let rest: Value = app
         .call(

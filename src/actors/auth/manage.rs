@@ -1,6 +1,8 @@
 //! User management (SPEC §3): list, read, update and delete, with who may see and
 //! change what.
 
+use std::sync::Arc;
+
 use super::AuthContext;
 use super::accounts::write_error;
 use super::rules::{self, Checks, may_grant, may_manage};
@@ -69,24 +71,37 @@ impl AuthContext {
         }
         let db = self.pool.get().await?;
         let match_email = msg.caller.role.is_admin();
-        let after = match msg.request.position {
+        let request = msg.request;
+        let key = (request.position, request.size);
+        // The unfiltered list is kept per process and answered while its content
+        // version is unchanged (`actors/page_memory.rs`).
+        if q.is_none() {
+            let content = user_pages::content_version(&db).await?;
+            if let Some(page) = self.pages.get(&key, content) {
+                return Ok(page.map_ref(|u| view_for(&msg.caller, u.clone())));
+            }
+        }
+        let after = match request.position {
             Position::Page(_) => None,
             Position::After(key) => Some(key),
         };
-        let (found, total) = user_pages::list(
+        let read = user_pages::list(
             &db,
             q.as_deref(),
             match_email,
             after,
-            msg.request.offset(),
-            msg.request.limit_with_lookahead(),
+            request.offset(),
+            request.limit_with_lookahead(),
         )
         .await?;
-        let page = Page::keyset(found, total, msg.request, |u| ListKey {
+        let page = Arc::new(Page::keyset(read.users, read.total, request, |u| ListKey {
             created_at: u.created_at,
             id: u.id,
-        });
-        Ok(page.map(|u| view_for(&msg.caller, u)))
+        }));
+        if let Some(content) = read.content {
+            self.pages.put(key, content, page.clone());
+        }
+        Ok(page.map_ref(|u| view_for(&msg.caller, u.clone())))
     }
 
     pub(super) async fn get_user(&self, msg: GetUser) -> AppResult<UserView> {

@@ -15,11 +15,12 @@ use actix::{Actor, Context, Handler, ResponseFuture, Supervised};
 
 use crate::actors::forward::Forwarder;
 use crate::actors::hasher::HasherPool;
+use crate::actors::page_memory::PageMemory;
 use crate::db::DbPool;
 use crate::error::AppResult;
 use crate::jwt::JwtKeys;
 use crate::messages::auth::{GetMe, Login, Logout, LogoutAll, Refresh, Register, Session, User};
-use crate::messages::page::Page;
+use crate::messages::page::{Page, Position};
 use crate::messages::users::{CreateUser, DeleteUser, GetUser, ListUsers, UpdateUser, UserView};
 
 use throttle::LoginThrottle;
@@ -31,6 +32,8 @@ pub struct AuthContext {
     pub hasher: HasherPool,
     pub throttle: LoginThrottle,
     pub refresh_ttl: Duration,
+    /// Pages of the unfiltered users list, by where they start and their size.
+    pub pages: PageMemory<(Position, u32), User>,
 }
 
 pub struct AuthActor {

@@ -21,12 +21,11 @@ use crate::problem_code::ProblemCode;
 
 mod anchors;
 mod fields;
-mod page_memory;
 mod reindex;
 
+use crate::actors::page_memory::PageMemory;
 use anchors::PageAnchors;
 use fields::{Fields, may_edit};
-use page_memory::PageMemory;
 use reindex::reemit_all;
 
 pub struct PortfolioActor {
@@ -38,7 +37,8 @@ pub struct PortfolioActor {
 #[derive(Clone, Default)]
 pub struct ListMemory {
     anchors: PageAnchors,
-    pages: PageMemory,
+    /// By whose list (`None` = everyone's), where the page starts, its size.
+    pages: PageMemory<(Option<Uuid>, Position, u32), Project>,
 }
 
 /// What every answer works with: the pool and the process's list memory.

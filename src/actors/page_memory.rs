@@ -1,35 +1,42 @@
-//! Project list pages kept per process, each with the list's content version it was
-//! read at (migration V9: it moves with every insert, delete, or change of what a
-//! page shows). A request reads the list's current version — one small statement
+//! List pages (projects, users) kept per process, each with the list's content
+//! version it was read at (migration V9: it moves with every insert, delete, or
+//! change of what a page shows). A request reads the list's current version — one small statement
 //! over at most 8 tally rows, about the cost of a key lookup — and answers a kept
 //! page only when the versions are equal, i.e. when the list is exactly as it was;
 //! otherwise it reads the page and keeps that. So a kept page is never stale, on any
 //! node, and a client sees its own write at once.
 
 use std::collections::HashMap;
+use std::hash::Hash;
 use std::sync::{Arc, Mutex};
 
-use uuid::Uuid;
+use crate::messages::page::Page;
 
-use crate::messages::page::{Page, Position};
-use crate::messages::projects::Project;
-
-/// Pages kept; at this many the memory is emptied and starts over (a page of 20
-/// projects is about 10 KB, so about 20 MB at most).
+/// Pages kept per list kind; at this many the memory is emptied and starts over (a
+/// page of 20 projects is about 10 KB, so about 20 MB at most).
 const CAPACITY: usize = 2048;
 
-/// A page of a list: whose (`None` = everyone's), where it starts, its size.
-pub type PageKey = (Option<Uuid>, Position, u32);
-
 /// A kept page with the content version it was read at.
-type Kept = (i64, Arc<Page<Project>>);
+type Kept<T> = (i64, Arc<Page<T>>);
 
-#[derive(Clone, Default)]
-pub struct PageMemory(Arc<Mutex<HashMap<PageKey, Kept>>>);
+/// Pages of `T` by `K`: where a page starts and its size (and whose list).
+pub struct PageMemory<K, T>(Arc<Mutex<HashMap<K, Kept<T>>>>);
 
-impl PageMemory {
+impl<K, T> Clone for PageMemory<K, T> {
+    fn clone(&self) -> Self {
+        PageMemory(self.0.clone())
+    }
+}
+
+impl<K, T> Default for PageMemory<K, T> {
+    fn default() -> Self {
+        PageMemory(Arc::new(Mutex::new(HashMap::new())))
+    }
+}
+
+impl<K: Eq + Hash, T> PageMemory<K, T> {
     /// The kept page, if it was read at content version `content`.
-    pub fn get(&self, key: &PageKey, content: i64) -> Option<Arc<Page<Project>>> {
+    pub fn get(&self, key: &K, content: i64) -> Option<Arc<Page<T>>> {
         let pages = self.0.lock().unwrap_or_else(|p| p.into_inner());
         pages
             .get(key)
@@ -39,7 +46,7 @@ impl PageMemory {
 
     /// Keeps `page`, read at content version `content`, unless a page read at a
     /// later version is kept already.
-    pub fn put(&self, key: PageKey, content: i64, page: Arc<Page<Project>>) {
+    pub fn put(&self, key: K, content: i64, page: Arc<Page<T>>) {
         let mut pages = self.0.lock().unwrap_or_else(|p| p.into_inner());
         if pages.get(&key).is_some_and(|(kept, _)| *kept > content) {
             return;
@@ -54,8 +61,9 @@ impl PageMemory {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::messages::page::Position;
 
-    fn page(total: u64) -> Arc<Page<Project>> {
+    fn page(total: u64) -> Arc<Page<()>> {
         Arc::new(Page {
             items: Vec::new(),
             total,
@@ -69,13 +77,13 @@ mod tests {
     #[test]
     fn a_page_is_answered_only_at_the_version_it_was_read_at() {
         let memory = PageMemory::default();
-        let key = (None, Position::Page(1), 20);
+        let key = (Position::Page(1), 20);
         memory.put(key, 7, page(1));
         assert_eq!(memory.get(&key, 7).map(|p| p.total), Some(1));
         assert!(memory.get(&key, 8).is_none(), "the list changed");
         memory.put(key, 9, page(2));
         memory.put(key, 8, page(3)); // a slower reader of an older version
         assert_eq!(memory.get(&key, 9).map(|p| p.total), Some(2));
-        assert!(memory.get(&(None, Position::Page(2), 20), 9).is_none());
+        assert!(memory.get(&(Position::Page(2), 20), 9).is_none());
     }
 }
