@@ -10,6 +10,8 @@
 #   loadtest/bench-reads.sh            # needs target/release/troupe, wrk, pgbench, python3
 #   KEEP=1 loadtest/bench-reads.sh     # reuse the seeded database of an earlier run
 #   ONLY='projects|search' loadtest/bench-reads.sh   # rows whose name matches
+#   ENCODINGS='gzip br' (the default)   # list rows again with Accept-Encoding: each
+#                                       # (the cost of compression; no target)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DB=troupe_bench_reads
@@ -90,8 +92,9 @@ pgbench_tps() {
   pgbench -S -c64 -j2 -T"${DURATION%s}" "$PG/troupe_bench_pgbench" 2>/dev/null |
     sed -n 's/^tps = \([0-9.]*\).*/\1/p' | cut -d. -f1
 }
-run() { # name [token]
-  NAME=$1 PATHS=$WORK/paths/$1 TOKEN=${2:-} $W "$URL" | sed -n 's/^RESULT //p'
+run() { # name [token [encoding]]
+  NAME=$1${3:++$3} PATHS=$WORK/paths/$1 TOKEN=${2:-} ENCODING=${3:-} $W "$URL" |
+    sed -n 's/^RESULT //p'
 }
 
 PGB1=$(pgbench_tps)
@@ -103,6 +106,13 @@ for name in projects_first projects_deep projects_cursor by_user_first by_user_d
   token=""; [ "$name" = users ] && token=$TOKEN
   ROWS+="$(run $name "$token")"$'\n'
 done
+for encoding in ${ENCODINGS-gzip br}; do
+  for name in projects_first by_user_deep users; do
+    if [ -n "${ONLY:-}" ] && ! [[ $name =~ $ONLY ]]; then continue; fi
+    token=""; [ "$name" = users ] && token=$TOKEN
+    ROWS+="$(run $name "$token" "$encoding")"$'\n'
+  done
+done
 PGB2=$(pgbench_tps)
 
 python3 - "$PGB1" "$PGB2" "$ME" "$ROWS" <<'EOF'
@@ -111,14 +121,16 @@ pgb1, pgb2, me, rows = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3].split(), 
 pgb = (pgb1 + pgb2) / 2
 me_p99 = float(me[3])
 print(f"pgbench -S -c64 -j2: {pgb1} tps before, {pgb2} after (reference {pgb:.0f})\n")
-print("| endpoint | req/s | % of pgbench | p50 ms | p99 ms | p99 / me p99 | errors | target |")
-print("| --- | --- | --- | --- | --- | --- | --- | --- |")
+print("| endpoint | req/s | % of pgbench | p50 ms | p99 ms | p99 / me p99 | errors | bytes/answer | target |")
+print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
 failed = 0
 for line in [" ".join(me)] + rows.strip().splitlines():
-    name, rps, p50, p99, errors = line.split()
+    name, rps, p50, p99, errors, size = line.split()
     rps, p50, p99, errors = float(rps), float(p50), float(p99), int(errors)
     if name == "me":
         ok, target = True, "reference"
+    elif "+" in name:
+        ok, target = errors == 0, "compressed: compare with the plain row"
     elif name in ("search", "suggest"):
         ok = rps >= 0.25 * pgb and p99 <= 10 and errors == 0
         target = "≥ 25 %, p99 ≤ 10 ms"
@@ -127,6 +139,6 @@ for line in [" ".join(me)] + rows.strip().splitlines():
         target = "≥ 50 %, p99 ≤ 2× me"
     failed += not ok
     print(f"| {name} | {rps:,.0f} | {100 * rps / pgb:.0f} % | {p50:.1f} | {p99:.1f} | "
-          f"{p99 / me_p99:.2f} | {errors} | {target} {'✓' if ok else '✗'} |")
+          f"{p99 / me_p99:.2f} | {errors} | {int(size):,} | {target} {'✓' if ok else '✗'} |")
 sys.exit(1 if failed else 0)
 EOF

@@ -14,6 +14,7 @@ use crate::config::{BootstrapAdmin, Config};
 use crate::db::{self, DbSetupError};
 use crate::error::AppError;
 use crate::events::routing::Route;
+use crate::http::compression::{self, CompressionPolicy};
 use crate::http::media::UploadLimits;
 use crate::http::{cors, request_context::request_context, routes};
 
@@ -70,10 +71,14 @@ impl Application {
         let uploads = web::Data::new(UploadLimits::new(config.media.max_upload_bytes));
         let cors_origins = config.server.cors_allowed_origins.clone();
         let cors_enabled = cors::enabled(&cors_origins);
+        let compression = web::Data::new(CompressionPolicy {
+            min_bytes: config.server.compress_min_bytes,
+        });
         let server = HttpServer::new(move || {
             let worker_actors = web::Data::new(shared.start_worker_actors());
             // Wrapped last is outermost: CORS sees every answer, and the request
-            // context turns even a refused preflight into a problem document.
+            // context turns even a refused preflight into a problem document;
+            // compression (innermost) sees only what a handler answered.
             App::new()
                 .wrap(Condition::new(
                     cors_enabled,
@@ -81,6 +86,8 @@ impl Application {
                 ))
                 .wrap(Condition::new(cors_enabled, from_fn(cors::strip_refused)))
                 .wrap(from_fn(request_context))
+                .wrap(from_fn(compression::compress_json))
+                .app_data(compression.clone())
                 .app_data(shared.clone())
                 .app_data(worker_actors)
                 .app_data(keys.clone())

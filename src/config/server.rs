@@ -49,7 +49,8 @@ impl AppEnv {
     }
 }
 
-/// `APP_HOST`, `APP_PORT`, `ROLE`, `PUBLIC_BASE_URL`, `CORS_ALLOWED_ORIGINS`.
+/// `APP_HOST`, `APP_PORT`, `ROLE`, `PUBLIC_BASE_URL`, `CORS_ALLOWED_ORIGINS`,
+/// `COMPRESS_MIN_BYTES`.
 #[derive(Debug, Clone)]
 pub struct ServerSettings {
     pub host: String,
@@ -59,6 +60,9 @@ pub struct ServerSettings {
     pub public_base_url: Option<String>,
     /// Which other origins' pages a browser lets call the API (`CORS_ALLOWED_ORIGINS`).
     pub cors_allowed_origins: CorsOrigins,
+    /// The smallest JSON answer sent compressed when the client asks
+    /// (`COMPRESS_MIN_BYTES`, default 1024; `off` never compresses).
+    pub compress_min_bytes: Option<usize>,
 }
 
 impl ServerSettings {
@@ -87,6 +91,10 @@ impl ServerSettings {
             public_base_url,
             cors_allowed_origins: CorsOrigins::parse(vars.optional("CORS_ALLOWED_ORIGINS"))
                 .map_err(|problem| bad("CORS_ALLOWED_ORIGINS", problem))?,
+            compress_min_bytes: match vars.optional("COMPRESS_MIN_BYTES") {
+                Some(off) if off.eq_ignore_ascii_case("off") => None,
+                _ => Some(vars.parse("COMPRESS_MIN_BYTES", 1024)?),
+            },
         })
     }
 }

@@ -3,6 +3,7 @@
 
 pub mod attendance;
 pub mod auth;
+pub mod compression;
 pub mod conditional;
 pub mod cors;
 pub mod dead_events;

@@ -3,6 +3,7 @@
 
 mod attendance;
 mod auth;
+mod compression;
 mod conditional;
 mod contract;
 mod cors;
