@@ -36,6 +36,14 @@ pub enum AppError {
         errors: FieldErrors,
         extra: Option<serde_json::Map<String, serde_json::Value>>,
     },
+    /// 409 or 422 (as its code says): a gate refused a scan. `extra` carries what is
+    /// known of the ticket (its first admission, its holder).
+    #[error("{detail}")]
+    Refused {
+        code: ProblemCode,
+        detail: String,
+        extra: serde_json::Map<String, serde_json::Value>,
+    },
     /// 413.
     #[error("{detail}")]
     PayloadTooLarge { detail: String },

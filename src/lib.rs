@@ -18,3 +18,4 @@ pub mod problem_code;
 pub mod search;
 pub mod storage;
 pub mod telemetry;
+pub mod ticket_csv;

@@ -65,6 +65,9 @@ problem_codes! {
     MethodNotAllowed => "method_not_allowed", 405, "Method not allowed here";
     Duplicate => "duplicate", 409, "It exists already";
     AlreadyCheckedIn => "already_checked_in", 409, "The ticket is checked in already";
+    CapacityReached => "capacity_reached", 409, "The event is full";
+    NotInside => "not_inside", 409, "The ticket is not inside";
+    NotCheckedIn => "not_checked_in", 409, "The ticket has no check-in to annul";
     LastSuperadmin => "last_superadmin", 409, "The last superadmin must stay";
     PayloadTooLarge => "payload_too_large", 413, "The body is too large";
     UnsupportedMediaType => "unsupported_media_type", 415, "Unsupported media type";
@@ -72,6 +75,11 @@ problem_codes! {
     ImageTooLarge => "image_too_large", 422, "The image has too many pixels";
     IdempotencyKeyReused => "idempotency_key_reused", 422, "The idempotency key was used for another request";
     UnreadableEvent => "unreadable_event", 422, "The dead letter is not an event";
+    UnknownTicket => "unknown_ticket", 422, "The event has no such ticket";
+    InvalidSignature => "invalid_signature", 422, "The ticket code's signature is not valid";
+    Revoked => "revoked", 422, "The ticket was revoked";
+    NotStarted => "not_started", 422, "The event has not started";
+    Ended => "ended", 422, "The event has ended";
     RateLimited => "rate_limited", 429, "Too many requests";
     HeadersTooLarge => "headers_too_large", 431, "The headers are too large";
     InternalError => "internal_error", 500, "The server failed";

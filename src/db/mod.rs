@@ -11,9 +11,12 @@ pub mod profiles;
 pub mod project_pages;
 pub mod projects;
 pub mod refresh_tokens;
+pub mod scans;
 pub mod search_docs;
+pub mod tickets;
 pub mod user_pages;
 pub mod users;
+pub mod venue_events;
 
 use std::str::FromStr;
 use std::time::Duration;

@@ -21,3 +21,4 @@ pub mod request_context;
 pub mod routes;
 pub mod search;
 pub mod users;
+pub mod venue_events;

@@ -7,7 +7,7 @@ use utoipa_swagger_ui::SwaggerUi;
 
 use crate::http::{
     attendance, auth, dead_events, media, media_files, ops, problem, profiles, projects, search,
-    users,
+    users, venue_events,
 };
 use crate::problem_code::ProblemCode;
 
@@ -29,12 +29,15 @@ use crate::problem_code::ProblemCode;
         (name = "media", description = "Image uploads, thumbnails and the files themselves"),
         (name = "attendance", description = "Event ticket check-in and attendance lists"),
         (name = "events", description = "Dead letters of the event backbone: list, replay, discard"),
+        (name = "venue", description = "Events a venue runs: rules, ticket lists, the scans log"),
     ),
     paths(
         ops::health, ops::ready, ops::prometheus_metrics,
         auth::register, auth::login, auth::refresh, auth::logout, auth::logout_all, auth::verify, auth::me,
         users::list, users::get, users::create, users::update, users::delete,
-        attendance::check_in, attendance::list,
+        attendance::check_in, attendance::batch, attendance::annul, attendance::list,
+        venue_events::create, venue_events::list, venue_events::get, venue_events::update,
+        venue_events::delete, venue_events::import_tickets, venue_events::scans,
         profiles::me, profiles::update, profiles::public,
         projects::create, projects::get, projects::list, projects::by_user, projects::update,
         projects::set_thumbnail, projects::delete, projects::reindex,

@@ -92,6 +92,7 @@ impl AppError {
             | AppError::Unauthorized { code, .. }
             | AppError::Forbidden { code, .. }
             | AppError::Conflict { code, .. }
+            | AppError::Refused { code, .. }
             | AppError::Unprocessable { code, .. }
             | AppError::Unavailable { code, .. } => *code,
         }
@@ -105,6 +106,7 @@ impl AppError {
             AppError::Forbidden { .. } => 403,
             AppError::NotFound { .. } => 404,
             AppError::Conflict { .. } => 409,
+            AppError::Refused { code, .. } => code.status(),
             AppError::PayloadTooLarge { .. } => 413,
             AppError::UnsupportedMediaType { .. } => 415,
             AppError::Unprocessable { .. } => 422,
@@ -144,6 +146,7 @@ impl ResponseError for AppError {
                 problem.errors = (!errors.is_empty()).then(|| errors.clone());
                 problem.extra = extra.clone();
             }
+            AppError::Refused { extra, .. } => problem.extra = Some(extra.clone()),
             AppError::RateLimited { retry_after_secs } => retry_after = Some(*retry_after_secs),
             AppError::Unavailable {
                 retry_after_secs, ..

@@ -6,7 +6,7 @@ use actix_web::web::{self, ServiceConfig, delete, get, patch, post, put, resourc
 use crate::config::ProcessRole;
 use crate::http::{
     attendance, auth, dead_events, media, media_files, openapi, ops, problem, profiles, projects,
-    search, users,
+    search, users, venue_events,
 };
 
 /// Largest accepted JSON body (SPEC §0).
@@ -111,7 +111,32 @@ fn api(cfg: &mut ServiceConfig) {
                 .route(delete().to(media::delete)),
         )
         .service(resource("/checkins").route(post().to(attendance::check_in)))
+        .service(
+            resource("/checkins/batch")
+                .app_data(
+                    web::JsonConfig::default()
+                        .limit(attendance::BATCH_LIMIT)
+                        .error_handler(problem::json_error),
+                )
+                .route(post().to(attendance::batch)),
+        )
         .service(resource("/attendance/{event_id}").route(get().to(attendance::list)))
+        .service(
+            resource("/events")
+                .route(get().to(venue_events::list))
+                .route(post().to(venue_events::create)),
+        )
+        .service(
+            resource("/events/{id}")
+                .route(get().to(venue_events::get))
+                .route(patch().to(venue_events::update))
+                .route(delete().to(venue_events::delete)),
+        )
+        .service(
+            resource("/events/{id}/tickets/import").route(post().to(venue_events::import_tickets)),
+        )
+        .service(resource("/events/{id}/scans").route(get().to(venue_events::scans)))
+        .service(resource("/events/{id}/annulments").route(post().to(attendance::annul)))
         .service(
             resource("/users/{id}")
                 .route(get().to(users::get))

@@ -13,3 +13,4 @@ pub mod profiles;
 pub mod projects;
 pub mod search;
 pub mod users;
+pub mod venue_events;

@@ -27,3 +27,4 @@ mod support;
 mod tokens;
 mod traces;
 mod users;
+mod venue;

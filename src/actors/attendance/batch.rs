@@ -1,43 +1,64 @@
-//! One group commit: the batch's new check-ins, their events and idempotency keys in
-//! one transaction; then every request of the batch gets its own answer.
+//! One group commit: a batch of scans decided and written in one transaction that
+//! holds the check-in locks of the batch's events (on every node), then every scan
+//! of the batch gets its own answer.
 
-use tokio::sync::oneshot;
+use std::collections::HashMap;
 
 use deadpool_postgres::GenericClient;
+use time::OffsetDateTime;
+use tokio::sync::oneshot;
+use uuid::Uuid;
 
-use crate::db::{DbPool, checkins, outbox};
-use crate::error::{AppError, AppResult, FieldErrors};
-use crate::messages::attendance::{CheckIn, CheckInRecord};
+use super::gate::{Gate, Scan};
+use super::rules::{refusal_code, refusal_named};
+use crate::db::{DbPool, checkins, outbox, scans, tickets, venue_events};
+use crate::error::{AppError, AppResult};
+use crate::messages::attendance::{CheckInRecord, ScanKind, ScanResult};
+use crate::messages::auth::Caller;
 use crate::messages::events::{CheckedIn, DomainEvent};
+use crate::messages::venue_events::TicketMode;
 use crate::problem_code::ProblemCode;
 
-/// A check-in waiting for its batch, and where to send its answer.
-pub struct Pending {
-    pub checkin: CheckIn,
-    pub reply: oneshot::Sender<AppResult<CheckInRecord>>,
+/// One scan to commit, from a gate, an offline upload or an annulment.
+#[derive(Debug, Clone)]
+pub struct ScanRequest {
+    pub caller: Caller,
+    pub event_id: String,
+    pub ticket_id: String,
+    pub kind: ScanKind,
+    /// When it was scanned: now, or an offline scanner's time.
+    pub at: OffsetDateTime,
+    pub gate: Option<String>,
+    pub device: Option<String>,
+    pub idempotency_key: Option<String>,
+    pub nonce: Option<String>,
+    pub note: Option<String>,
 }
 
-fn already_checked_in(record: &CheckInRecord) -> AppError {
-    let mut extra = serde_json::Map::new();
-    extra.insert(
-        "record".to_owned(),
-        serde_json::to_value(record).unwrap_or_default(),
-    );
-    AppError::Conflict {
-        code: ProblemCode::AlreadyCheckedIn,
-        detail: format!(
-            "ticket {} was already checked in to {} by {}",
-            record.ticket_id, record.event_id, record.checked_in_by
-        ),
-        errors: FieldErrors::new(),
-        extra: Some(extra),
-    }
+/// A time as PostgreSQL keeps it (microseconds), so an answer made before the
+/// commit equals the record read back later.
+pub fn to_micros(t: OffsetDateTime) -> OffsetDateTime {
+    t.replace_nanosecond(t.nanosecond() / 1000 * 1000)
+        .unwrap_or(t)
+}
+
+/// A committed scan's answer; `replayed` when its nonce or key had been answered before.
+#[derive(Debug, Clone)]
+pub struct Committed {
+    pub result: ScanResult,
+    pub replayed: bool,
+}
+
+/// A scan waiting for its batch, and where to send its answer.
+pub struct Pending {
+    pub scan: ScanRequest,
+    pub reply: oneshot::Sender<AppResult<Committed>>,
 }
 
 /// Writes one batch and answers each of its requests.
 pub async fn write_batch(pool: DbPool, batch: Vec<Pending>) {
-    let requests: Vec<&CheckIn> = batch.iter().map(|p| &p.checkin).collect();
-    let outcome = commit_batch(&pool, &requests).await;
+    let requests: Vec<&ScanRequest> = batch.iter().map(|p| &p.scan).collect();
+    let outcome = commit(&pool, &requests).await;
     for (i, pending) in batch.into_iter().enumerate() {
         let answer = match &outcome {
             Ok(answers) => answers
@@ -46,158 +67,231 @@ pub async fn write_batch(pool: DbPool, batch: Vec<Pending>) {
                 .unwrap_or_else(|| Err(AppError::internal("missing answer"))),
             Err(e) => Err(e.clone()),
         };
-        // The caller may have gone away; its check-in stands either way.
+        // The caller may have gone away; its scan stands either way.
         let _ = pending.reply.send(answer);
     }
 }
 
-type Answer = Result<CheckInRecord, AppError>;
+type Pair = (String, String);
 
-/// Each request's answer, by position; `None` until decided.
-type Answers = Vec<Option<Answer>>;
-
-async fn commit_batch(pool: &DbPool, requests: &[&CheckIn]) -> AppResult<Vec<Answer>> {
-    let mut db = pool.get().await?;
-    let mut answers: Answers = requests.iter().map(|_| None).collect();
-    let replays = sort_out_keys(&db, requests, &mut answers).await?;
-    let tx = db.transaction().await?;
-    admit_new(&tx, requests, &replays, &mut answers).await?;
-    tx.commit().await?;
-    answer_the_rest(&db, requests, &replays, &mut answers).await?;
-    Ok(answers
-        .into_iter()
-        .map(|a| a.unwrap_or_else(|| Err(AppError::internal("unanswered check-in"))))
-        .collect())
+/// What the database knew before the batch of the keys and nonces it names.
+#[derive(Default)]
+struct Earlier {
+    /// (user, Idempotency-Key) → (event, ticket).
+    keys: HashMap<(Uuid, String), Pair>,
+    /// (user, nonce) → (event, ticket, logged result).
+    nonces: HashMap<(Uuid, String), (String, String, String)>,
 }
 
-/// A retry with a used Idempotency-Key writes nothing (it is answered after the
-/// commit); a key used for another ticket is refused. Returns which are retries.
-async fn sort_out_keys(
-    db: &impl GenericClient,
-    requests: &[&CheckIn],
-    answers: &mut Answers,
-) -> AppResult<Vec<bool>> {
-    let mut replays = vec![false; requests.len()];
-    for (i, r) in requests.iter().enumerate() {
-        let Some(key) = &r.idempotency_key else {
-            continue;
-        };
-        match checkins::key_target(db, r.caller.id, key).await? {
-            Some((event, ticket)) if event == r.event_id && ticket == r.ticket_id => {
-                replays[i] = true
+/// Decides and writes the scans in order, in one transaction; one answer each.
+pub async fn commit(
+    pool: &DbPool,
+    requests: &[&ScanRequest],
+) -> AppResult<Vec<AppResult<Committed>>> {
+    let mut db = pool.get().await?;
+    let tx = db.transaction().await?;
+    let mut event_ids: Vec<&str> = requests.iter().map(|r| r.event_id.as_str()).collect();
+    event_ids.sort_unstable();
+    event_ids.dedup();
+    venue_events::lock_checkins(&tx, &event_ids).await?;
+    let mut earlier = earlier(&tx, requests).await?;
+    let mut gate = load_gate(&tx, requests, &event_ids).await?;
+    let mut answers = Vec::with_capacity(requests.len());
+    let mut log = Vec::with_capacity(requests.len());
+    let mut new_keys = Vec::new();
+    for r in requests {
+        let answer = answer_one(r, &mut gate, &mut earlier);
+        if let Ok(Committed {
+            result,
+            replayed: false,
+        }) = &answer
+        {
+            log.push(scans::NewScan {
+                event_id: &r.event_id,
+                ticket_id: &r.ticket_id,
+                direction: r.kind.as_str(),
+                result: match result {
+                    Ok(_) => "ok",
+                    Err(refused) => refusal_code(refused.reason).as_str(),
+                },
+                gate: r.gate.as_deref(),
+                device: r.device.as_deref(),
+                user_id: r.caller.id,
+                username: &r.caller.username,
+                scanned_at: r.at,
+                nonce: r.nonce.as_deref(),
+                note: r.note.as_deref(),
+            });
+            if let (Some(key), Ok(_)) = (&r.idempotency_key, result) {
+                new_keys.push((
+                    r.caller.id,
+                    key.as_str(),
+                    r.event_id.as_str(),
+                    r.ticket_id.as_str(),
+                ));
+            }
+        }
+        answers.push(answer);
+    }
+    let changes = gate.changes();
+    let inserts: Vec<_> = changes
+        .insert
+        .iter()
+        .map(|a| (a, gate.admitted_by(&a.record)))
+        .collect();
+    let events = gate
+        .firsts()
+        .iter()
+        .map(|(record, _)| checked_in_event(record))
+        .collect();
+    checkins::apply(&tx, &changes.delete, &inserts, &changes.update).await?;
+    venue_events::set_inside(&tx, &changes.inside).await?;
+    scans::record(&tx, &log).await?;
+    checkins::remember_keys(&tx, &new_keys).await?;
+    outbox::record_many(&tx, events).await?;
+    tx.commit().await?;
+    Ok(answers)
+}
+
+/// A first admission (not a re-entry) is announced.
+fn checked_in_event(record: &CheckInRecord) -> DomainEvent {
+    DomainEvent::AttendanceCheckedIn(CheckedIn {
+        event_id: record.event_id.clone(),
+        ticket_id: record.ticket_id.clone(),
+        checked_in_by: record.checked_in_by.clone(),
+        checked_in_at: record.checked_in_at,
+    })
+}
+
+/// A replayed nonce or Idempotency-Key answers what was answered before; anything
+/// else is decided by the gate.
+fn answer_one(r: &ScanRequest, gate: &mut Gate, earlier: &mut Earlier) -> AppResult<Committed> {
+    if let Some(nonce) = &r.nonce {
+        let id = (r.caller.id, nonce.clone());
+        if let Some((event, ticket, result)) = earlier.nonces.get(&id) {
+            if *event != r.event_id || *ticket != r.ticket_id {
+                return Err(AppError::Unprocessable {
+                    code: ProblemCode::IdempotencyKeyReused,
+                    detail: "this nonce was used for another scan".to_owned(),
+                });
+            }
+            return Ok(Committed {
+                result: gate.replay(&scan_of(r), refusal_named(result)),
+                replayed: true,
+            });
+        }
+    }
+    if let Some(key) = &r.idempotency_key {
+        match earlier.keys.get(&(r.caller.id, key.clone())) {
+            Some((event, ticket)) if *event == r.event_id && *ticket == r.ticket_id => {
+                if let Some(result) = gate.replay_admission(&scan_of(r)) {
+                    return Ok(Committed {
+                        result,
+                        replayed: true,
+                    });
+                }
             }
             Some(_) => {
-                answers[i] = Some(Err(AppError::Unprocessable {
+                return Err(AppError::Unprocessable {
                     code: ProblemCode::IdempotencyKeyReused,
                     detail: "this Idempotency-Key was used for another check-in".to_owned(),
-                }))
+                });
             }
             None => {}
         }
     }
-    Ok(replays)
-}
-
-/// Inserts the batch's check-ins; those the primary key admits get their record,
-/// their event and their key written in the same transaction.
-async fn admit_new(
-    tx: &impl GenericClient,
-    requests: &[&CheckIn],
-    replays: &[bool],
-    answers: &mut Answers,
-) -> AppResult<()> {
-    let to_admit: Vec<usize> = (0..requests.len())
-        .filter(|&i| answers[i].is_none() && !replays[i])
-        .collect();
-    let rows: Vec<checkins::NewCheckIn> = to_admit
-        .iter()
-        .map(|&i| checkins::NewCheckIn {
-            event_id: &requests[i].event_id,
-            ticket_id: &requests[i].ticket_id,
-            username: &requests[i].caller.username,
-            user_id: requests[i].caller.id,
-        })
-        .collect();
-    let admitted = checkins::admit(tx, &rows).await?;
-    let mut events = Vec::with_capacity(admitted.len());
-    let mut keys = Vec::new();
-    for record in admitted {
-        // The first request of the batch for this ticket is the one admitted.
-        let Some(&i) = to_admit.iter().find(|&&i| {
-            answers[i].is_none()
-                && requests[i].event_id == record.event_id
-                && requests[i].ticket_id == record.ticket_id
-        }) else {
-            continue;
+    let result = gate.decide(&scan_of(r));
+    // Later scans of this batch with the same nonce or key are replays of this one.
+    if let Some(nonce) = &r.nonce {
+        let logged = match &result {
+            Ok(_) => "ok",
+            Err(refused) => refusal_code(refused.reason).as_str(),
         };
-        let r = requests[i];
-        if let Some(key) = &r.idempotency_key {
-            keys.push((
-                r.caller.id,
-                key.as_str(),
-                r.event_id.as_str(),
-                r.ticket_id.as_str(),
-            ));
-        }
-        events.push(DomainEvent::AttendanceCheckedIn(CheckedIn {
-            event_id: record.event_id.clone(),
-            ticket_id: record.ticket_id.clone(),
-            checked_in_by: record.checked_in_by.clone(),
-            checked_in_at: record.checked_in_at,
-        }));
-        answers[i] = Some(Ok(record));
+        earlier.nonces.insert(
+            (r.caller.id, nonce.clone()),
+            (r.event_id.clone(), r.ticket_id.clone(), logged.to_owned()),
+        );
     }
-    checkins::remember_keys(tx, &keys).await?;
-    outbox::record_many(tx, events).await?;
-    Ok(())
+    if let (Some(key), Ok(_)) = (&r.idempotency_key, &result) {
+        earlier.keys.insert(
+            (r.caller.id, key.clone()),
+            (r.event_id.clone(), r.ticket_id.clone()),
+        );
+    }
+    Ok(Committed {
+        result,
+        replayed: false,
+    })
 }
 
-/// Everyone else: a replayed key or a ticket admitted before. Their records are
-/// committed now (ON CONFLICT waited for any competing transaction).
-async fn answer_the_rest(
+fn scan_of(r: &ScanRequest) -> Scan<'_> {
+    Scan {
+        event_id: &r.event_id,
+        ticket_id: &r.ticket_id,
+        kind: r.kind,
+        by: &r.caller.username,
+        by_id: r.caller.id,
+        at: r.at,
+    }
+}
+
+/// The keys and nonces of the batch that were used before (read under the locks,
+/// so a retry that won in another batch is seen).
+async fn earlier(db: &impl GenericClient, requests: &[&ScanRequest]) -> AppResult<Earlier> {
+    let keys: Vec<(Uuid, &str)> = requests
+        .iter()
+        .filter_map(|r| Some((r.caller.id, r.idempotency_key.as_deref()?)))
+        .collect();
+    let nonces: Vec<(Uuid, &str)> = requests
+        .iter()
+        .filter_map(|r| Some((r.caller.id, r.nonce.as_deref()?)))
+        .collect();
+    let mut earlier = Earlier::default();
+    for (user, key, event, ticket) in checkins::key_targets(db, &keys).await? {
+        earlier.keys.insert((user, key), (event, ticket));
+    }
+    for n in scans::by_nonce(db, &nonces).await? {
+        earlier
+            .nonces
+            .insert((n.user_id, n.nonce), (n.event_id, n.ticket_id, n.result));
+    }
+    Ok(earlier)
+}
+
+/// The events' rules, the tickets of listed and signed events, and the admission
+/// rows the batch names.
+async fn load_gate(
     db: &impl GenericClient,
-    requests: &[&CheckIn],
-    replays: &[bool],
-    answers: &mut Answers,
-) -> AppResult<()> {
-    let rest: Vec<usize> = (0..requests.len())
-        .filter(|&i| answers[i].is_none())
+    requests: &[&ScanRequest],
+    event_ids: &[&str],
+) -> AppResult<Gate> {
+    let mut gate = Gate::default();
+    gate.events = venue_events::rules(db, event_ids)
+        .await?
+        .into_iter()
         .collect();
-    if rest.is_empty() {
-        return Ok(());
-    }
-    let pairs: Vec<(&str, &str)> = rest
+    let pairs: Vec<(&str, &str)> = requests
         .iter()
-        .map(|&i| {
-            (
-                requests[i].event_id.as_str(),
-                requests[i].ticket_id.as_str(),
-            )
+        .map(|r| (r.event_id.as_str(), r.ticket_id.as_str()))
+        .collect();
+    let checked: Vec<(&str, &str)> = pairs
+        .iter()
+        .copied()
+        .filter(|(e, _)| {
+            gate.events
+                .get(*e)
+                .is_some_and(|r| r.mode != TicketMode::Open)
         })
         .collect();
-    let found = checkins::find_many(db, &pairs).await?;
-    for i in rest {
-        let r = requests[i];
-        let Some(record) = found
-            .iter()
-            .find(|f| f.event_id == r.event_id && f.ticket_id == r.ticket_id)
-        else {
-            answers[i] = Some(Err(AppError::internal("a conflicting check-in vanished")));
-            continue;
-        };
-        // The same user's retry whose first attempt won in another batch.
-        let own_retry = match (&r.idempotency_key, replays[i]) {
-            (_, true) => true,
-            (Some(key), false) => checkins::key_target(db, r.caller.id, key)
-                .await?
-                .is_some_and(|(e, t)| e == r.event_id && t == r.ticket_id),
-            (None, false) => false,
-        };
-        answers[i] = Some(if own_retry {
-            Ok(record.clone())
-        } else {
-            Err(already_checked_in(record))
-        });
-    }
-    Ok(())
+    gate.tickets = tickets::find_many(db, &checked)
+        .await?
+        .into_iter()
+        .map(|t| ((t.event_id.clone(), t.ticket_id.clone()), t))
+        .collect();
+    gate.before = checkins::find_many(db, &pairs)
+        .await?
+        .into_iter()
+        .map(|a| ((a.record.event_id.clone(), a.record.ticket_id.clone()), a))
+        .collect();
+    Ok(gate)
 }

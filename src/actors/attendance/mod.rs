@@ -1,9 +1,11 @@
-//! `AttendanceActor`: ticket check-in with group commit. Check-ins that arrive
-//! within 2 ms (or 64 of them) are written by one multi-row
-//! `INSERT … ON CONFLICT DO NOTHING RETURNING` in one transaction, together with
-//! their events and idempotency keys; each request is answered only after that
-//! transaction committed. The primary key, not this actor, decides who is first, so
-//! exactly-once admission holds across processes too.
+//! `AttendanceActor`: ticket check-in with group commit. Scans that arrive within
+//! 2 ms (or 64 of them) are decided and written in one transaction that first takes
+//! the check-in locks of their events (PostgreSQL advisory locks, so every API
+//! process queues on the same ones): the rules (ticket list, time window, re-entry,
+//! capacity) are decided on what the database holds under those locks, and the
+//! admission rows, the scans log, the count inside, the events and the idempotency
+//! keys are written together. Each request is answered only after the commit.
+//! Offline uploads and annulments take the same path, one transaction each.
 
 use std::time::Duration;
 
@@ -11,13 +13,20 @@ use actix::prelude::*;
 use tokio::sync::oneshot;
 
 mod batch;
-mod rules;
+mod gate;
+pub mod rules;
+mod venue;
+
+use time::OffsetDateTime;
 
 use crate::db::{DbPool, checkins};
 use crate::error::{AppError, AppResult};
-use crate::messages::attendance::{Attendance, CheckIn, CheckInRecord, ListAttendance};
+use crate::messages::attendance::{
+    Annul, Attendance, CheckIn, CheckInBatch, ListAttendance, OfflineResult, ScanKind, ScanResult,
+};
 use crate::problem_code::ProblemCode;
-use batch::{Pending, write_batch};
+use batch::{Committed, Pending, ScanRequest, commit, write_batch};
+use rules::refusal_code;
 
 /// A batch is written when it has `max_batch` check-ins or when its first
 /// check-in has waited this long.
@@ -79,12 +88,24 @@ impl Actor for AttendanceActor {
 impl Supervised for AttendanceActor {}
 
 impl Handler<CheckIn> for AttendanceActor {
-    type Result = ResponseFuture<AppResult<CheckInRecord>>;
+    type Result = ResponseFuture<AppResult<ScanResult>>;
 
     fn handle(&mut self, checkin: CheckIn, ctx: &mut Context<Self>) -> Self::Result {
         if let Err(e) = rules::validate_check_in(&checkin) {
             return Box::pin(async move { Err(e) });
         }
+        let scan = ScanRequest {
+            caller: checkin.caller,
+            event_id: checkin.event_id,
+            ticket_id: checkin.ticket_id,
+            kind: ScanKind::Pass(checkin.direction),
+            at: batch::to_micros(OffsetDateTime::now_utc()),
+            gate: checkin.gate,
+            device: checkin.device,
+            idempotency_key: checkin.idempotency_key,
+            nonce: None,
+            note: None,
+        };
         if self.pending.len() >= MAX_PENDING {
             return Box::pin(async {
                 Err(AppError::Unavailable {
@@ -95,7 +116,7 @@ impl Handler<CheckIn> for AttendanceActor {
             });
         }
         let (reply, answer) = oneshot::channel();
-        self.pending.push(Pending { checkin, reply });
+        self.pending.push(Pending { scan, reply });
         if self.pending.len() >= self.max_batch {
             self.flush(ctx);
         } else if self.timer.is_none() {
@@ -108,6 +129,119 @@ impl Handler<CheckIn> for AttendanceActor {
             answer
                 .await
                 .unwrap_or_else(|_| Err(AppError::internal("a check-in batch was dropped")))
+                .map(|c| c.result)
+        })
+    }
+}
+
+impl Handler<CheckInBatch> for AttendanceActor {
+    type Result = ResponseFuture<AppResult<Vec<OfflineResult>>>;
+
+    /// Offline scans are applied in the order they were scanned (by the scanners'
+    /// clocks), in one transaction beside the gates' batches; answered in upload order.
+    fn handle(&mut self, upload: CheckInBatch, _: &mut Context<Self>) -> Self::Result {
+        let pool = self.pool.clone();
+        Box::pin(async move {
+            rules::validate_offline(&upload)?;
+            let mut order: Vec<usize> = (0..upload.scans.len()).collect();
+            order.sort_by_key(|&i| upload.scans[i].scanned_at);
+            let requests: Vec<ScanRequest> = order
+                .iter()
+                .map(|&i| {
+                    let s = &upload.scans[i];
+                    ScanRequest {
+                        caller: upload.caller.clone(),
+                        event_id: s.event_id.clone(),
+                        ticket_id: s.ticket_id.clone(),
+                        kind: ScanKind::Pass(s.direction),
+                        at: batch::to_micros(s.scanned_at),
+                        gate: upload.gate.clone(),
+                        device: upload.device.clone(),
+                        idempotency_key: None,
+                        nonce: Some(s.nonce.clone()),
+                        note: None,
+                    }
+                })
+                .collect();
+            let refs: Vec<&ScanRequest> = requests.iter().collect();
+            let answers = commit(&pool, &refs).await?;
+            let mut results: Vec<Option<OfflineResult>> = vec![None; upload.scans.len()];
+            for (answer, &i) in answers.into_iter().zip(&order) {
+                let nonce = &upload.scans[i].nonce;
+                results[i] = Some(match answer {
+                    Ok(committed) => offline_result(nonce, committed),
+                    // A nonce used before for another ticket: that scan alone is refused.
+                    Err(AppError::Unprocessable { code, .. }) => OfflineResult {
+                        nonce: nonce.clone(),
+                        result: code.as_str().to_owned(),
+                        status: code.status(),
+                        record: None,
+                        ticket: None,
+                        replayed: true,
+                    },
+                    Err(e) => return Err(e),
+                });
+            }
+            Ok(results.into_iter().flatten().collect())
+        })
+    }
+}
+
+fn offline_result(nonce: &str, committed: Committed) -> OfflineResult {
+    let (result, status, record, ticket) = match committed.result {
+        Ok(passed) => ("ok".to_owned(), 201, Some(passed.record), passed.ticket),
+        Err(refused) => {
+            let code = refusal_code(refused.reason);
+            (
+                code.as_str().to_owned(),
+                code.status(),
+                refused.record,
+                refused.holder,
+            )
+        }
+    };
+    OfflineResult {
+        nonce: nonce.to_owned(),
+        result,
+        status,
+        record,
+        ticket,
+        replayed: committed.replayed,
+    }
+}
+
+impl Handler<Annul> for AttendanceActor {
+    type Result = ResponseFuture<AppResult<ScanResult>>;
+
+    fn handle(&mut self, annul: Annul, _: &mut Context<Self>) -> Self::Result {
+        let pool = self.pool.clone();
+        Box::pin(async move {
+            rules::validate_annul(&annul)?;
+            let request = ScanRequest {
+                caller: annul.caller,
+                event_id: annul.event_id,
+                ticket_id: annul.ticket_id,
+                kind: ScanKind::Annul,
+                at: batch::to_micros(OffsetDateTime::now_utc()),
+                gate: None,
+                device: None,
+                idempotency_key: None,
+                nonce: None,
+                note: Some(annul.reason),
+            };
+            let mut answers = commit(&pool, &[&request]).await?;
+            let answer = answers
+                .pop()
+                .unwrap_or_else(|| Err(AppError::internal("missing answer")))?;
+            if answer.result.is_ok() {
+                tracing::info!(
+                    event_id = %request.event_id,
+                    ticket_id = %request.ticket_id,
+                    by = %request.caller.username,
+                    "check-in annulled"
+                );
+            }
+            Ok(answer.result)
         })
     }
 }
@@ -135,4 +269,4 @@ impl Handler<ListAttendance> for AttendanceActor {
     }
 }
 
-crate::traced!(AttendanceActor: CheckIn, ListAttendance);
+crate::traced!(AttendanceActor: CheckIn, CheckInBatch, Annul, ListAttendance);

@@ -2,11 +2,11 @@
 
 use crate::actors::auth::rules::Checks;
 use crate::error::{AppError, AppResult};
-use crate::messages::attendance::CheckIn;
+use crate::messages::attendance::{Annul, CheckIn, CheckInBatch, Refusal, Refused};
 use crate::messages::auth::{Caller, Role};
 use crate::problem_code::ProblemCode;
 
-const ID_MAX: usize = 100;
+pub const ID_MAX: usize = 100;
 const KEY_MAX: usize = 200;
 
 /// Check-in and attendance lists are for the committee and above (SPEC §8).
@@ -21,7 +21,7 @@ pub fn require_committee(caller: &Caller, doing: &str) -> AppResult<()> {
 }
 
 /// An event or ticket id: 1 to `ID_MAX` of letters, digits, `_ . : -`.
-fn id_rule(value: &str) -> Result<(), String> {
+pub fn id_rule(value: &str) -> Result<(), String> {
     let ok = (1..=ID_MAX).contains(&value.len())
         && value
             .bytes()
@@ -41,18 +41,160 @@ pub fn validate_event_id(event_id: &str) -> AppResult<()> {
     checks.finish()
 }
 
+/// A gate or device name: 1 to `ID_MAX` visible characters.
+fn label_rule(value: Option<&String>) -> Result<(), String> {
+    match value {
+        Some(v)
+            if !(1..=ID_MAX).contains(&v.chars().count()) || v.chars().any(char::is_control) =>
+        {
+            Err(format!(
+                "must be 1 to {ID_MAX} characters without control characters"
+            ))
+        }
+        _ => Ok(()),
+    }
+}
+
+fn key_rule(key: &str) -> Result<(), String> {
+    if (1..=KEY_MAX).contains(&key.len()) && key.bytes().all(|b| b.is_ascii_graphic()) {
+        Ok(())
+    } else {
+        Err(format!("must be 1 to {KEY_MAX} visible ASCII characters"))
+    }
+}
+
+/// Scans in one offline upload.
+pub const OFFLINE_MAX: usize = 1000;
+/// How far ahead of ours a scanner's clock may be.
+const CLOCK_SKEW: time::Duration = time::Duration::minutes(5);
+
+pub fn validate_offline(upload: &CheckInBatch) -> AppResult<()> {
+    require_committee(&upload.caller, "uploading scans")?;
+    let mut checks = Checks::default();
+    checks.note("gate", label_rule(upload.gate.as_ref()));
+    checks.note("device", label_rule(upload.device.as_ref()));
+    if upload.scans.is_empty() || upload.scans.len() > OFFLINE_MAX {
+        checks.note("scans", Err(format!("must hold 1 to {OFFLINE_MAX} scans")));
+    }
+    let latest = time::OffsetDateTime::now_utc() + CLOCK_SKEW;
+    let mut nonces = std::collections::HashSet::new();
+    for (i, s) in upload.scans.iter().enumerate() {
+        checks.note(&format!("scans[{i}].event_id"), id_rule(&s.event_id));
+        checks.note(&format!("scans[{i}].ticket_id"), id_rule(&s.ticket_id));
+        checks.note(&format!("scans[{i}].nonce"), key_rule(&s.nonce));
+        if !nonces.insert(s.nonce.as_str()) {
+            checks.note(
+                &format!("scans[{i}].nonce"),
+                Err("appears twice in the upload".to_owned()),
+            );
+        }
+        if s.scanned_at > latest {
+            checks.note(
+                &format!("scans[{i}].scanned_at"),
+                Err("is in the future".to_owned()),
+            );
+        }
+    }
+    checks.finish()
+}
+
+/// Annulments are for admins, with a reason for the log.
+pub fn validate_annul(a: &Annul) -> AppResult<()> {
+    if a.caller.role < Role::Admin {
+        return Err(AppError::forbidden(
+            ProblemCode::AdminRequired,
+            "annulling a check-in needs the admin role",
+        ));
+    }
+    let mut checks = Checks::default();
+    checks.note("event_id", id_rule(&a.event_id));
+    checks.note("ticket_id", id_rule(&a.ticket_id));
+    let n = a.reason.trim().chars().count();
+    if !(1..=500).contains(&n) {
+        checks.note("reason", Err("must be 1 to 500 characters".to_owned()));
+    }
+    checks.finish()
+}
+
 pub fn validate_check_in(c: &CheckIn) -> AppResult<()> {
     require_committee(&c.caller, "checking tickets in")?;
     let mut checks = Checks::default();
     checks.note("event_id", id_rule(&c.event_id));
     checks.note("ticket_id", id_rule(&c.ticket_id));
-    if let Some(key) = &c.idempotency_key
-        && !((1..=KEY_MAX).contains(&key.len()) && key.bytes().all(|b| b.is_ascii_graphic()))
-    {
-        checks.note(
-            "Idempotency-Key",
-            Err(format!("must be 1 to {KEY_MAX} visible ASCII characters")),
-        );
+    checks.note("gate", label_rule(c.gate.as_ref()));
+    checks.note("device", label_rule(c.device.as_ref()));
+    if let Some(key) = &c.idempotency_key {
+        checks.note("Idempotency-Key", key_rule(key));
     }
     checks.finish()
+}
+
+/// The problem code of a refusal (also its `result` in the scans log).
+pub fn refusal_code(reason: Refusal) -> ProblemCode {
+    match reason {
+        Refusal::AlreadyCheckedIn => ProblemCode::AlreadyCheckedIn,
+        Refusal::CapacityReached => ProblemCode::CapacityReached,
+        Refusal::NotInside => ProblemCode::NotInside,
+        Refusal::NotCheckedIn => ProblemCode::NotCheckedIn,
+        Refusal::UnknownTicket => ProblemCode::UnknownTicket,
+        Refusal::InvalidSignature => ProblemCode::InvalidSignature,
+        Refusal::Revoked => ProblemCode::Revoked,
+        Refusal::NotStarted => ProblemCode::NotStarted,
+        Refusal::Ended => ProblemCode::Ended,
+    }
+}
+
+const REFUSALS: [Refusal; 9] = [
+    Refusal::AlreadyCheckedIn,
+    Refusal::CapacityReached,
+    Refusal::NotInside,
+    Refusal::NotCheckedIn,
+    Refusal::UnknownTicket,
+    Refusal::InvalidSignature,
+    Refusal::Revoked,
+    Refusal::NotStarted,
+    Refusal::Ended,
+];
+
+/// The refusal a logged `result` names; `None` for `ok`.
+pub fn refusal_named(result: &str) -> Option<Refusal> {
+    REFUSALS
+        .into_iter()
+        .find(|r| refusal_code(*r).as_str() == result)
+}
+
+/// Whether `?result=` names something the log can hold.
+pub fn is_scan_result(result: &str) -> bool {
+    result == "ok" || result == "refused" || refusal_named(result).is_some()
+}
+
+/// The problem document a refused scan answers with: its code is the reason, and it
+/// carries the ticket's first admission and holder where known.
+pub fn refused_error(refused: &Refused) -> AppError {
+    let code = refusal_code(refused.reason);
+    let mut extra = serde_json::Map::new();
+    let detail = match &refused.record {
+        Some(r) if refused.reason == Refusal::AlreadyCheckedIn => format!(
+            "ticket {} was already checked in to {} by {}",
+            r.ticket_id, r.event_id, r.checked_in_by
+        ),
+        _ => code.title().to_owned(),
+    };
+    if let Some(record) = &refused.record {
+        extra.insert(
+            "record".to_owned(),
+            serde_json::to_value(record).unwrap_or_default(),
+        );
+    }
+    if let Some(holder) = &refused.holder {
+        extra.insert(
+            "ticket".to_owned(),
+            serde_json::to_value(holder).unwrap_or_default(),
+        );
+    }
+    AppError::Refused {
+        code,
+        detail,
+        extra,
+    }
 }

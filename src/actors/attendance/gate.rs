@@ -1,0 +1,261 @@
+//! The gate's rules, decided in memory for a whole batch while the batch holds its
+//! events' check-in locks: what the database said before the batch, then every scan
+//! in order, each seeing what the scans before it did.
+
+use std::collections::HashMap;
+
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use crate::db::checkins::Admission;
+use crate::db::tickets::KnownTicket;
+use crate::db::venue_events::EventRules;
+use crate::messages::attendance::{
+    CheckInRecord, Direction, Passed, Refusal, Refused, ScanKind, ScanResult,
+};
+use crate::messages::venue_events::TicketMode;
+
+/// One scan to decide.
+pub struct Scan<'a> {
+    pub event_id: &'a str,
+    pub ticket_id: &'a str,
+    pub kind: ScanKind,
+    pub by: &'a str,
+    pub by_id: Uuid,
+    pub at: OffsetDateTime,
+}
+
+type TicketKey = (String, String);
+
+/// The state a batch starts from and moves forward scan by scan.
+#[derive(Default)]
+pub struct Gate {
+    pub events: HashMap<String, EventRules>,
+    pub tickets: HashMap<TicketKey, KnownTicket>,
+    /// The admission rows as the database had them (absent: none).
+    pub before: HashMap<TicketKey, Admission>,
+    /// The rows as the scans so far left them (`None`: deleted by an annulment).
+    now: HashMap<TicketKey, Option<Admission>>,
+    /// The first admissions this batch made, and who made them.
+    firsts: Vec<(CheckInRecord, Uuid)>,
+}
+
+fn key(event_id: &str, ticket_id: &str) -> TicketKey {
+    (event_id.to_owned(), ticket_id.to_owned())
+}
+
+impl Gate {
+    fn current(&self, k: &TicketKey) -> Option<&Admission> {
+        match self.now.get(k) {
+            Some(row) => row.as_ref(),
+            None => self.before.get(k),
+        }
+    }
+
+    /// The decision for one scan; a scan that passes changes the state the next
+    /// scans see.
+    pub fn decide(&mut self, scan: &Scan<'_>) -> ScanResult {
+        let k = key(scan.event_id, scan.ticket_id);
+        let holder = self.tickets.get(&k).map(|t| t.holder.clone());
+        let row = self.current(&k).cloned();
+        let refuse = |reason: Refusal| {
+            Box::new(Refused {
+                reason,
+                record: row.as_ref().map(|r| r.record.clone()),
+                holder: holder.clone(),
+            })
+        };
+        let rules = self.events.get(scan.event_id).cloned();
+        match scan.kind {
+            ScanKind::Pass(Direction::Entry) => {
+                if let Some(rules) = &rules {
+                    if let Some(reason) = self.ticket_refusal(rules, &k) {
+                        return Err(refuse(reason));
+                    }
+                    if rules.starts_at.is_some_and(|s| scan.at < s) {
+                        return Err(refuse(Refusal::NotStarted));
+                    }
+                    if rules.ends_at.is_some_and(|e| scan.at > e) {
+                        return Err(refuse(Refusal::Ended));
+                    }
+                }
+                let reentry = rules.as_ref().is_some_and(|r| r.reentry);
+                if let Some(r) = &row
+                    && (r.inside || !reentry)
+                {
+                    return Err(refuse(Refusal::AlreadyCheckedIn));
+                }
+                if let Some(rules) = &rules
+                    && rules.capacity.is_some_and(|c| rules.inside >= c)
+                {
+                    return Err(refuse(Refusal::CapacityReached));
+                }
+                let this = CheckInRecord {
+                    event_id: scan.event_id.to_owned(),
+                    ticket_id: scan.ticket_id.to_owned(),
+                    checked_in_by: scan.by.to_owned(),
+                    checked_in_at: scan.at,
+                };
+                let first = match row {
+                    Some(r) => r.record,
+                    None => {
+                        self.firsts.push((this.clone(), scan.by_id));
+                        this.clone()
+                    }
+                };
+                self.set(
+                    scan.event_id,
+                    k,
+                    Some(Admission {
+                        record: first,
+                        inside: true,
+                    }),
+                    1,
+                );
+                Ok(Passed {
+                    status: "checked_in",
+                    record: this,
+                    ticket: holder,
+                })
+            }
+            ScanKind::Pass(Direction::Exit) => match row {
+                Some(r) if r.inside => {
+                    let record = r.record.clone();
+                    self.set(
+                        scan.event_id,
+                        k,
+                        Some(Admission {
+                            record: r.record,
+                            inside: false,
+                        }),
+                        -1,
+                    );
+                    Ok(Passed {
+                        status: "checked_out",
+                        record,
+                        ticket: holder,
+                    })
+                }
+                _ => Err(refuse(Refusal::NotInside)),
+            },
+            ScanKind::Annul => match row {
+                Some(r) => {
+                    self.set(scan.event_id, k, None, if r.inside { -1 } else { 0 });
+                    Ok(Passed {
+                        status: "annulled",
+                        record: r.record,
+                        ticket: holder,
+                    })
+                }
+                None => Err(refuse(Refusal::NotCheckedIn)),
+            },
+        }
+    }
+
+    /// A replayed offline scan: what the log said then (`None`: it passed), with the
+    /// ticket as it is now.
+    pub fn replay(&self, scan: &Scan<'_>, refusal: Option<Refusal>) -> ScanResult {
+        let k = key(scan.event_id, scan.ticket_id);
+        let holder = self.tickets.get(&k).map(|t| t.holder.clone());
+        let row = self.current(&k).map(|r| r.record.clone());
+        match refusal {
+            Some(reason) => Err(Box::new(Refused {
+                reason,
+                record: row,
+                holder,
+            })),
+            None => Ok(Passed {
+                status: match scan.kind {
+                    ScanKind::Pass(Direction::Entry) => "checked_in",
+                    ScanKind::Pass(Direction::Exit) => "checked_out",
+                    ScanKind::Annul => "annulled",
+                },
+                record: row.unwrap_or_else(|| CheckInRecord {
+                    event_id: scan.event_id.to_owned(),
+                    ticket_id: scan.ticket_id.to_owned(),
+                    checked_in_by: scan.by.to_owned(),
+                    checked_in_at: scan.at,
+                }),
+                ticket: holder,
+            }),
+        }
+    }
+
+    /// A retried check-in (same Idempotency-Key): the ticket's admission, if it
+    /// still has one.
+    pub fn replay_admission(&self, scan: &Scan<'_>) -> Option<ScanResult> {
+        let k = key(scan.event_id, scan.ticket_id);
+        let row = self.current(&k)?;
+        Some(Ok(Passed {
+            status: "checked_in",
+            record: row.record.clone(),
+            ticket: self.tickets.get(&k).map(|t| t.holder.clone()),
+        }))
+    }
+
+    /// The first admissions of this batch (announced as `attendance.checked_in`).
+    pub fn firsts(&self) -> &[(CheckInRecord, Uuid)] {
+        &self.firsts
+    }
+
+    /// Who made this first admission.
+    pub fn admitted_by(&self, record: &CheckInRecord) -> Option<Uuid> {
+        self.firsts
+            .iter()
+            .find(|(r, _)| r == record)
+            .map(|(_, by)| *by)
+    }
+
+    fn ticket_refusal(&self, rules: &EventRules, k: &TicketKey) -> Option<Refusal> {
+        if rules.mode == TicketMode::Open {
+            return None;
+        }
+        match self.tickets.get(k) {
+            None => Some(Refusal::UnknownTicket),
+            Some(t) if t.revoked => Some(Refusal::Revoked),
+            Some(_) => None,
+        }
+    }
+
+    fn set(&mut self, event_id: &str, k: TicketKey, row: Option<Admission>, inside_delta: i32) {
+        self.now.insert(k, row);
+        if let Some(rules) = self.events.get_mut(event_id) {
+            rules.inside += inside_delta;
+        }
+    }
+
+    /// What the batch must write: rows to delete, rows to insert, rows whose
+    /// `inside` changed, and each registered event's count inside.
+    pub fn changes(&self) -> Changes {
+        let mut changes = Changes::default();
+        for (k, after) in &self.now {
+            let before = self.before.get(k);
+            match (before, after) {
+                (None, None) => {}
+                (Some(_), None) => changes.delete.push(k.clone()),
+                (None, Some(a)) => changes.insert.push(a.clone()),
+                (Some(b), Some(a)) if b.record != a.record => {
+                    changes.delete.push(k.clone());
+                    changes.insert.push(a.clone());
+                }
+                (Some(b), Some(a)) if b.inside != a.inside => changes.update.push(a.clone()),
+                (Some(_), Some(_)) => {}
+            }
+        }
+        changes.inside = self
+            .events
+            .iter()
+            .map(|(id, rules)| (id.clone(), rules.inside))
+            .collect();
+        changes
+    }
+}
+
+/// The writes a decided batch needs.
+#[derive(Debug, Default)]
+pub struct Changes {
+    pub delete: Vec<TicketKey>,
+    pub insert: Vec<Admission>,
+    pub update: Vec<Admission>,
+    pub inside: Vec<(String, i32)>,
+}
