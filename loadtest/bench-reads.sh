@@ -37,7 +37,7 @@ if ! psql "$PG/postgres" -Atc "SELECT 1 FROM pg_database WHERE datname='troupe_b
   pgbench -q -i -s 10 "$PG/troupe_bench_pgbench" >/dev/null 2>&1
 fi
 
-APP_PORT=$PORT ACCESS_TOKEN_TTL=3600 LOGIN_RATE_LIMIT=0 BCRYPT_COST=10 $BIN serve & PID=$!
+APP_PORT=$PORT COMPRESS_MIN_BYTES=1024 ACCESS_TOKEN_TTL=3600 LOGIN_RATE_LIMIT=0 BCRYPT_COST=10 $BIN serve & PID=$!
 trap 'kill $PID 2>/dev/null; wait $PID 2>/dev/null' EXIT
 for _ in $(seq 100); do curl -sf $URL/ready >/dev/null && break; sleep 0.2; done
 curl -s -XPOST $URL/auth/register -H 'content-type: application/json' \

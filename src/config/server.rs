@@ -61,7 +61,7 @@ pub struct ServerSettings {
     /// Which other origins' pages a browser lets call the API (`CORS_ALLOWED_ORIGINS`).
     pub cors_allowed_origins: CorsOrigins,
     /// The smallest JSON answer sent compressed when the client asks
-    /// (`COMPRESS_MIN_BYTES`, default 1024; `off` never compresses).
+    /// (`COMPRESS_MIN_BYTES`; unset or `off`, the default, never compresses).
     pub compress_min_bytes: Option<usize>,
 }
 
@@ -92,8 +92,9 @@ impl ServerSettings {
             cors_allowed_origins: CorsOrigins::parse(vars.optional("CORS_ALLOWED_ORIGINS"))
                 .map_err(|problem| bad("CORS_ALLOWED_ORIGINS", problem))?,
             compress_min_bytes: match vars.optional("COMPRESS_MIN_BYTES") {
+                None => None,
                 Some(off) if off.eq_ignore_ascii_case("off") => None,
-                _ => Some(vars.parse("COMPRESS_MIN_BYTES", 1024)?),
+                Some(_) => Some(vars.parse("COMPRESS_MIN_BYTES", 0)?),
             },
         })
     }

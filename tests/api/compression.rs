@@ -65,7 +65,10 @@ fn decoded(raw: &Raw) -> Vec<u8> {
 
 #[actix_web::test]
 async fn a_large_json_answer_is_compressed_as_asked_and_decodes_to_the_same_json() {
-    let app = spawn_app().await;
+    let app = configured()
+        .settings(&[("COMPRESS_MIN_BYTES", "1024")])
+        .start()
+        .await;
     let owner = app.user("kai").await;
     for n in 0..8 {
         app.project(&owner, &format!("Glaze study {n}")).await;
@@ -107,7 +110,10 @@ async fn a_large_json_answer_is_compressed_as_asked_and_decodes_to_the_same_json
 
 #[actix_web::test]
 async fn small_answers_and_compression_off_travel_as_they_are() {
-    let app = spawn_app().await;
+    let app = configured()
+        .settings(&[("COMPRESS_MIN_BYTES", "1024")])
+        .start()
+        .await;
     let owner = app.user("ivo").await;
     let id = app.project(&owner, "Kiln").await;
     let small = get_encoded(&app, &format!("/projects/{id}"), Some("br, gzip")).await;
@@ -119,10 +125,8 @@ async fn small_answers_and_compression_off_travel_as_they_are() {
     assert_eq!(problem.status, 404);
     assert_eq!(encoding(&problem), None);
 
-    let off = configured()
-        .settings(&[("COMPRESS_MIN_BYTES", "off")])
-        .start()
-        .await;
+    // Off is the default.
+    let off = spawn_app().await;
     let owner = off.user("ivo").await;
     for n in 0..8 {
         off.project(&owner, &format!("Glaze study {n}")).await;

@@ -259,3 +259,143 @@ pub struct Changes {
     pub update: Vec<Admission>,
     pub inside: Vec<(String, i32)>,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::messages::attendance::TicketHolder;
+
+    fn at(minute: i64) -> OffsetDateTime {
+        OffsetDateTime::UNIX_EPOCH + time::Duration::minutes(minute)
+    }
+
+    fn scan(ticket: &str, kind: ScanKind, minute: i64) -> Scan<'_> {
+        Scan {
+            event_id: "e",
+            ticket_id: ticket,
+            kind,
+            by: "gate",
+            by_id: Uuid::nil(),
+            at: at(minute),
+        }
+    }
+
+    const IN: ScanKind = ScanKind::Pass(Direction::Entry);
+    const OUT: ScanKind = ScanKind::Pass(Direction::Exit);
+
+    fn event(capacity: Option<i32>, reentry: bool) -> Gate {
+        let mut gate = Gate::default();
+        gate.events.insert(
+            "e".to_owned(),
+            EventRules {
+                mode: TicketMode::Open,
+                starts_at: Some(at(10)),
+                ends_at: Some(at(100)),
+                capacity,
+                reentry,
+                inside: 0,
+            },
+        );
+        gate
+    }
+
+    fn reason(result: ScanResult) -> Refusal {
+        result.expect_err("refused").reason
+    }
+
+    #[test]
+    fn a_batch_sees_its_own_scans_in_order_and_writes_only_the_net_change() {
+        let mut gate = event(Some(1), true);
+        assert!(gate.decide(&scan("a", IN, 20)).is_ok());
+        assert_eq!(
+            reason(gate.decide(&scan("b", IN, 21))),
+            Refusal::CapacityReached
+        );
+        assert!(gate.decide(&scan("a", OUT, 22)).is_ok());
+        assert!(
+            gate.decide(&scan("b", IN, 23)).is_ok(),
+            "room after the exit"
+        );
+        assert_eq!(
+            reason(gate.decide(&scan("b", IN, 24))),
+            Refusal::AlreadyCheckedIn
+        );
+        assert_eq!(reason(gate.decide(&scan("c", OUT, 25))), Refusal::NotInside);
+        let changes = gate.changes();
+        assert_eq!(changes.insert.len(), 2, "a and b, nothing before");
+        assert!(changes.update.is_empty() && changes.delete.is_empty());
+        assert_eq!(changes.inside, [("e".to_owned(), 1)]);
+        let a = changes
+            .insert
+            .iter()
+            .find(|r| r.record.ticket_id == "a")
+            .unwrap();
+        assert!(!a.inside, "a ended outside");
+        assert_eq!(
+            a.record.checked_in_at,
+            at(20),
+            "the first admission is kept"
+        );
+        assert_eq!(gate.firsts().len(), 2);
+    }
+
+    #[test]
+    fn the_window_reentry_and_annulment_rules() {
+        let mut gate = event(None, false);
+        assert_eq!(reason(gate.decide(&scan("a", IN, 5))), Refusal::NotStarted);
+        assert_eq!(reason(gate.decide(&scan("a", IN, 101))), Refusal::Ended);
+        assert!(gate.decide(&scan("a", IN, 20)).is_ok());
+        assert!(gate.decide(&scan("a", OUT, 21)).is_ok());
+        assert_eq!(
+            reason(gate.decide(&scan("a", IN, 22))),
+            Refusal::AlreadyCheckedIn,
+            "no re-entry"
+        );
+        assert!(gate.decide(&scan("a", ScanKind::Annul, 23)).is_ok());
+        assert_eq!(
+            reason(gate.decide(&scan("a", ScanKind::Annul, 24))),
+            Refusal::NotCheckedIn
+        );
+        assert!(gate.decide(&scan("a", IN, 25)).is_ok(), "admitted again");
+        let changes = gate.changes();
+        assert_eq!(changes.insert[0].record.checked_in_at, at(25));
+    }
+
+    #[test]
+    fn a_listed_event_knows_its_tickets_and_an_unregistered_one_admits_any_once() {
+        let mut gate = event(None, false);
+        if let Some(rules) = gate.events.get_mut("e") {
+            rules.mode = TicketMode::Listed;
+        }
+        let holder = TicketHolder {
+            holder_name: "Ayu".to_owned(),
+            category: "VIP".to_owned(),
+        };
+        for (id, revoked) in [("ok", false), ("gone", true)] {
+            gate.tickets.insert(
+                key("e", id),
+                KnownTicket {
+                    event_id: "e".to_owned(),
+                    ticket_id: id.to_owned(),
+                    holder: holder.clone(),
+                    revoked,
+                },
+            );
+        }
+        assert_eq!(
+            gate.decide(&scan("ok", IN, 20)).unwrap().ticket,
+            Some(holder)
+        );
+        assert_eq!(
+            reason(gate.decide(&scan("zz", IN, 20))),
+            Refusal::UnknownTicket
+        );
+        assert_eq!(reason(gate.decide(&scan("gone", IN, 20))), Refusal::Revoked);
+        let open = Scan {
+            event_id: "free",
+            ..scan("x", IN, 0)
+        };
+        assert!(gate.decide(&open).is_ok());
+        assert_eq!(reason(gate.decide(&open)), Refusal::AlreadyCheckedIn);
+    }
+}
