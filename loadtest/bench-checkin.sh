@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
-# Check-in throughput (issue 8, see BENCHMARKS.md): bare pgbench doing the same
-# single-row INSERT with 64 clients, then POST /checkins with 64 connections (wrk,
-# distinct tickets), with group commit (default) and with one INSERT per request
-# (CHECKIN_BATCH_MAX=1). Needs a release build, wrk and pgbench.
+# Check-in throughput (issues 8 and 19, see BENCHMARKS.md): bare pgbench doing the
+# same single-row INSERT with 64 clients, then POST /checkins with 64 connections
+# (wrk, distinct tickets): group commit on an unregistered event (`group`), on a
+# registered `listed` event whose ticket list is imported first (`listed`; the
+# import of TICKETS lines is timed), and one INSERT per request (`single`,
+# CHECKIN_BATCH_MAX=1). MODES picks them (default: group listed single).
+# Needs a release build, wrk and pgbench.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DB=troupe_bench_checkin
@@ -39,13 +42,32 @@ if [ -n "${K6:-}" ]; then
   k6 run --no-usage-report --quiet -e BASE_URL=$URL -e TOKEN=$TOKEN -e DURATION=$DURATION -e RATE=${RATE:-5000} loadtest/checkin.js 2>&1 |
     grep -E "http_req_duration|http_reqs|unexpected|checks|✓|✗" || true
 fi
-for mode in ${MODES:-group single}; do
+for mode in ${MODES:-group listed single}; do
   [ "$mode" = none ] && continue
   if [ $mode = single ]; then stop; start CHECKIN_BATCH_MAX=1; export TOKEN=$(login gate gate-password-1); fi
-  echo "== POST /checkins, $mode commit, wrk -t2 -c64 -d$DURATION"
-  RUN=$mode-$(date +%s) wrk -t2 -c64 -d$DURATION --latency -s loadtest/wrk/checkin.lua $URL/checkins |
+  RUN=$mode-$(date +%s) EVENT=bench
+  if [ $mode = listed ]; then
+    RUN=L EVENT=bench-listed
+    ROOT=$(login root bench-root-1)
+    curl -sf -XPOST $URL/events -H "authorization: Bearer $ROOT" -H 'content-type: application/json' \
+      -d '{"id":"bench-listed","name":"Bench","mode":"listed","capacity":10000000}' >/dev/null
+    # wrk's two threads ask for L-1-n and L-2-n, n = 1, 2, …
+    python3 -c "
+import sys
+n = int(sys.argv[1]) // 2
+print('ticket_id,holder_name,category')
+for t in (1, 2):
+    for i in range(1, n + 1):
+        print(f'L-{t}-{i},Holder {t} {i},regular')" "${TICKETS:-400000}" > "$DATA/tickets.csv"
+    echo "== import of ${TICKETS:-400000} tickets ($(du -h "$DATA/tickets.csv" | cut -f1)) through POST /events/bench-listed/tickets/import"
+    /usr/bin/time -f "%e s" curl -sf -XPOST $URL/events/bench-listed/tickets/import -H "authorization: Bearer $ROOT" \
+      -H 'content-type: text/csv' --data-binary @"$DATA/tickets.csv"; echo
+  fi
+  echo "== POST /checkins, $mode commit ($EVENT), wrk -t2 -c64 -d$DURATION"
+  RUN=$RUN EVENT=$EVENT wrk -t2 -c64 -d$DURATION --latency -s loadtest/wrk/checkin.lua $URL/checkins |
     grep -E "Requests/sec|50%|90%|99%|Non-2xx|Socket"
   echo "-- server-side latency of /checkins (cumulative buckets):"
   curl -s $URL/metrics | grep 'http_request_duration_seconds_bucket{method="POST",route="/checkins"' | sed 's/.*le=/le=/' | tr '\n' ' '; echo
 done
-echo "== rows: $(psql -h 127.0.0.1 -U postgres -Atc "SELECT count(*) FROM checkins WHERE event_id = 'bench'" $DB) check-ins stored"
+echo "== rows: $(psql -h 127.0.0.1 -U postgres -Atc "SELECT event_id || ': ' || count(*) FROM checkins GROUP BY 1 ORDER BY 1" $DB | tr '\n' ' ')check-ins stored"
+echo "== scans logged: $(psql -h 127.0.0.1 -U postgres -Atc "SELECT result || ': ' || count(*) FROM scans GROUP BY 1 ORDER BY 1" $DB | tr '\n' ' ')"

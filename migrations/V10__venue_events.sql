@@ -10,8 +10,10 @@ CREATE TABLE venue_events (
     capacity   integer CHECK (capacity IS NULL OR capacity >= 0),
     reentry    boolean NOT NULL DEFAULT false,
     mode       text NOT NULL DEFAULT 'open' CHECK (mode IN ('open', 'listed', 'signed')),
-    -- Inside now. Changed only by a transaction that holds the event's check-in
-    -- lock (pg_advisory_xact_lock(7301, hashtext(id))), so capacity holds on every node.
+    -- Inside now, kept only while the event has a capacity, and then changed only by
+    -- a transaction that holds the event's check-in lock
+    -- (pg_advisory_xact_lock(7301, hashtext(id))), so capacity holds on every node.
+    -- Without a capacity, "inside now" is counted from `checkins`.
     inside     integer NOT NULL DEFAULT 0 CHECK (inside >= 0),
     created_at timestamptz NOT NULL DEFAULT now(),
     updated_at timestamptz NOT NULL DEFAULT now(),
@@ -34,6 +36,7 @@ CREATE INDEX tickets_revoked_idx ON tickets (event_id) WHERE revoked_at IS NOT N
 -- still decides "one admission at a time"); `inside` is where the ticket is now.
 -- An annulment deletes the row, so the ticket can be admitted again.
 ALTER TABLE checkins ADD COLUMN inside boolean NOT NULL DEFAULT true;
+CREATE INDEX checkins_inside_idx ON checkins (event_id) WHERE inside;
 
 -- Every scan: entries, exits, annulments and refusals, with the reason.
 CREATE TABLE scans (

@@ -52,9 +52,20 @@ pub async fn find_many(
         .collect())
 }
 
-/// Writes a decided batch's admission rows: deletes (annulments) first, then new
-/// rows, then the changed `inside`. The caller holds the events' check-in locks, so
-/// the primary key is a safety net here, not the decision.
+/// One ticket's admission row, before and after the batch.
+#[derive(Debug, Clone)]
+pub struct RowChange {
+    pub event_id: String,
+    pub ticket_id: String,
+    pub before: Option<Admission>,
+    pub after: Option<Admission>,
+    /// Who made a new first admission.
+    pub by_id: Option<Uuid>,
+}
+
+/// Writes a decided batch's admission rows, each only if the row is still as the
+/// batch read it (another batch on another node may have changed it since).
+/// Returns the (event, ticket) pairs written; the others lost a race.
 #[tracing::instrument(
     name = "sql",
     level = "debug",
@@ -63,67 +74,121 @@ pub async fn find_many(
 )]
 pub async fn apply(
     tx: &impl GenericClient,
-    delete: &[(String, String)],
-    insert: &[(&Admission, Option<Uuid>)],
-    update: &[Admission],
-) -> Result<(), tokio_postgres::Error> {
-    if !delete.is_empty() {
-        let events: Vec<&str> = delete.iter().map(|k| k.0.as_str()).collect();
-        let tickets: Vec<&str> = delete.iter().map(|k| k.1.as_str()).collect();
-        tx.execute(
-            &tx.prepare_cached(
-                "DELETE FROM checkins c USING unnest($1::text[], $2::text[]) AS d(event_id, ticket_id)
-                 WHERE c.event_id = d.event_id AND c.ticket_id = d.ticket_id",
-            )
-            .await?,
-            &[&events, &tickets],
-        )
-        .await?;
-    }
-    if !insert.is_empty() {
-        let events: Vec<&str> = insert
+    rows: &[RowChange],
+) -> Result<Vec<(String, String)>, tokio_postgres::Error> {
+    let mut written = Vec::with_capacity(rows.len());
+    let pair = |r: &tokio_postgres::Row| (r.get::<_, String>(0), r.get::<_, String>(1));
+    let inserts: Vec<(&RowChange, &Admission)> = rows
+        .iter()
+        .filter(|r| r.before.is_none())
+        .filter_map(|r| Some((r, r.after.as_ref()?)))
+        .collect();
+    if !inserts.is_empty() {
+        let events: Vec<&str> = inserts.iter().map(|(r, _)| r.event_id.as_str()).collect();
+        let tickets: Vec<&str> = inserts.iter().map(|(r, _)| r.ticket_id.as_str()).collect();
+        let names: Vec<&str> = inserts
             .iter()
-            .map(|a| a.0.record.event_id.as_str())
+            .map(|(_, a)| a.record.checked_in_by.as_str())
             .collect();
-        let tickets: Vec<&str> = insert
+        let ids: Vec<Option<Uuid>> = inserts.iter().map(|(r, _)| r.by_id).collect();
+        let times: Vec<OffsetDateTime> = inserts
             .iter()
-            .map(|a| a.0.record.ticket_id.as_str())
+            .map(|(_, a)| a.record.checked_in_at)
             .collect();
-        let names: Vec<&str> = insert
+        let inside: Vec<bool> = inserts.iter().map(|(_, a)| a.inside).collect();
+        let done = tx
+            .query(
+                &tx.prepare_cached(
+                    "INSERT INTO checkins (event_id, ticket_id, checked_in_by, checked_in_by_id,
+                                           checked_in_at, inside)
+                     SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::uuid[],
+                                          $5::timestamptz[], $6::bool[])
+                     ON CONFLICT (event_id, ticket_id) DO NOTHING
+                     RETURNING event_id, ticket_id",
+                )
+                .await?,
+                &[&events, &tickets, &names, &ids, &times, &inside],
+            )
+            .await?;
+        written.extend(done.iter().map(pair));
+    }
+    // Deletions (after: None) and changes; `was_*` is the row as read.
+    let changed: Vec<(&RowChange, &Admission)> = rows
+        .iter()
+        .filter_map(|r| Some((r, r.before.as_ref()?)))
+        .collect();
+    if !changed.is_empty() {
+        let events: Vec<&str> = changed.iter().map(|(r, _)| r.event_id.as_str()).collect();
+        let tickets: Vec<&str> = changed.iter().map(|(r, _)| r.ticket_id.as_str()).collect();
+        let was_at: Vec<OffsetDateTime> = changed
             .iter()
-            .map(|a| a.0.record.checked_in_by.as_str())
+            .map(|(_, b)| b.record.checked_in_at)
             .collect();
-        let ids: Vec<Option<Uuid>> = insert.iter().map(|a| a.1).collect();
-        let times: Vec<OffsetDateTime> = insert.iter().map(|a| a.0.record.checked_in_at).collect();
-        let inside: Vec<bool> = insert.iter().map(|a| a.0.inside).collect();
-        tx.execute(
-            &tx.prepare_cached(
-                "INSERT INTO checkins (event_id, ticket_id, checked_in_by, checked_in_by_id,
-                                       checked_in_at, inside)
-                 SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::uuid[],
-                                      $5::timestamptz[], $6::bool[])",
+        let was_inside: Vec<bool> = changed.iter().map(|(_, b)| b.inside).collect();
+        let delete: Vec<bool> = changed.iter().map(|(r, _)| r.after.is_none()).collect();
+        let names: Vec<Option<&str>> = changed
+            .iter()
+            .map(|(r, _)| r.after.as_ref().map(|a| a.record.checked_in_by.as_str()))
+            .collect();
+        let ids: Vec<Option<Uuid>> = changed.iter().map(|(r, _)| r.by_id).collect();
+        let times: Vec<Option<OffsetDateTime>> = changed
+            .iter()
+            .map(|(r, _)| r.after.as_ref().map(|a| a.record.checked_in_at))
+            .collect();
+        let inside: Vec<Option<bool>> = changed
+            .iter()
+            .map(|(r, _)| r.after.as_ref().map(|a| a.inside))
+            .collect();
+        let params: [&(dyn tokio_postgres::types::ToSql + Sync); 5] =
+            [&events, &tickets, &was_at, &was_inside, &delete];
+        let gone = tx
+            .query(
+                &tx.prepare_cached(
+                    "DELETE FROM checkins c
+                     USING unnest($1::text[], $2::text[], $3::timestamptz[], $4::bool[], $5::bool[])
+                           AS d(event_id, ticket_id, was_at, was_inside, del)
+                     WHERE d.del AND c.event_id = d.event_id AND c.ticket_id = d.ticket_id
+                       AND c.checked_in_at = d.was_at AND c.inside = d.was_inside
+                     RETURNING c.event_id, c.ticket_id",
+                )
+                .await?,
+                &params,
             )
-            .await?,
-            &[&events, &tickets, &names, &ids, &times, &inside],
-        )
-        .await?;
-    }
-    if !update.is_empty() {
-        let events: Vec<&str> = update.iter().map(|a| a.record.event_id.as_str()).collect();
-        let tickets: Vec<&str> = update.iter().map(|a| a.record.ticket_id.as_str()).collect();
-        let inside: Vec<bool> = update.iter().map(|a| a.inside).collect();
-        tx.execute(
-            &tx.prepare_cached(
-                "UPDATE checkins c SET inside = u.inside
-                 FROM unnest($1::text[], $2::text[], $3::bool[]) AS u(event_id, ticket_id, inside)
-                 WHERE c.event_id = u.event_id AND c.ticket_id = u.ticket_id",
+            .await?;
+        written.extend(gone.iter().map(pair));
+        let updated = tx
+            .query(
+                &tx.prepare_cached(
+                    "UPDATE checkins c
+                     SET checked_in_by = COALESCE(u.by_id_changed_name, c.checked_in_by),
+                         checked_in_by_id = CASE WHEN u.at <> c.checked_in_at
+                                                 THEN u.by_id ELSE c.checked_in_by_id END,
+                         checked_in_at = u.at, inside = u.inside
+                     FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::bool[],
+                                 $5::bool[], $6::text[], $7::uuid[], $8::timestamptz[], $9::bool[])
+                           AS u(event_id, ticket_id, was_at, was_inside, del,
+                                by_id_changed_name, by_id, at, inside)
+                     WHERE NOT u.del AND c.event_id = u.event_id AND c.ticket_id = u.ticket_id
+                       AND c.checked_in_at = u.was_at AND c.inside = u.was_inside
+                     RETURNING c.event_id, c.ticket_id",
+                )
+                .await?,
+                &[
+                    &events,
+                    &tickets,
+                    &was_at,
+                    &was_inside,
+                    &delete,
+                    &names,
+                    &ids,
+                    &times,
+                    &inside,
+                ],
             )
-            .await?,
-            &[&events, &tickets, &inside],
-        )
-        .await?;
+            .await?;
+        written.extend(updated.iter().map(pair));
     }
-    Ok(())
+    Ok(written)
 }
 
 /// Remembers the `Idempotency-Key`s of admitted check-ins.

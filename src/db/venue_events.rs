@@ -6,8 +6,13 @@ use time::OffsetDateTime;
 
 use crate::messages::venue_events::{TicketMode, VenueEvent};
 
-const COLUMNS: &str =
-    "id, name, venue, starts_at, ends_at, capacity, reentry, mode, inside, created_at, updated_at";
+/// `inside` is kept on the row for events with a capacity (under their check-in
+/// lock); for the others it is counted from the admissions.
+const COLUMNS: &str = "id, name, venue, starts_at, ends_at, capacity, reentry, mode,
+     CASE WHEN capacity IS NULL
+          THEN (SELECT count(*)::int4 FROM checkins c WHERE c.event_id = venue_events.id AND c.inside)
+          ELSE inside END,
+     created_at, updated_at";
 
 fn event_from_row(r: &tokio_postgres::Row) -> VenueEvent {
     VenueEvent {
@@ -175,27 +180,67 @@ pub async fn delete(db: &impl GenericClient, id: &str) -> Result<bool, tokio_pos
     Ok(n > 0)
 }
 
-/// Takes the check-in locks of these events (registered or not) until the
-/// transaction ends, in one order so that two batches never deadlock. Every
-/// transaction that changes an event's admissions or its count inside holds it, so
-/// what it reads after this is what it may decide on, on every node.
+/// Takes the check-in locks of these events (registered or not) exclusively until
+/// the transaction ends: for changing an event's rules or deleting it.
+pub async fn lock_checkins(
+    tx: &impl GenericClient,
+    event_ids: &[&str],
+) -> Result<(), tokio_postgres::Error> {
+    lock_checkins_as(tx, event_ids, &vec![true; event_ids.len()]).await
+}
+
+/// Takes the check-in locks of these events until the transaction ends, each
+/// exclusive or shared as `exclusive` says, in one order (by the lock's key) so
+/// that two transactions never deadlock. A batch deciding on an event's capacity
+/// holds it exclusive; other batches hold it shared (they decide row by row), and a
+/// change of the event's rules waits for all of them.
 #[tracing::instrument(
     name = "sql",
     level = "debug",
     skip_all,
     fields(call = "venue_events::lock_checkins")
 )]
-pub async fn lock_checkins(
+pub async fn lock_checkins_as(
     tx: &impl GenericClient,
     event_ids: &[&str],
+    exclusive: &[bool],
 ) -> Result<(), tokio_postgres::Error> {
     tx.query(
         &tx.prepare_cached(
-            "SELECT pg_advisory_xact_lock(7301, h)
-             FROM (SELECT DISTINCT hashtext(e) AS h FROM unnest($1::text[]) AS e ORDER BY 1) AS s",
+            "SELECT CASE WHEN x THEN pg_advisory_xact_lock(7301, h)::text
+                         ELSE pg_advisory_xact_lock_shared(7301, h)::text END
+             FROM (SELECT hashtext(e) AS h, bool_or(x) AS x
+                   FROM unnest($1::text[], $2::bool[]) AS t(e, x)
+                   GROUP BY 1 ORDER BY 1) AS s",
         )
         .await?,
-        &[&event_ids],
+        &[&event_ids, &exclusive],
+    )
+    .await?;
+    Ok(())
+}
+
+/// Counts who is inside again (under the event's check-in lock): the count kept on
+/// the row is used only while the event has a capacity, and may have gone stale
+/// while it had none.
+#[tracing::instrument(
+    name = "sql",
+    level = "debug",
+    skip_all,
+    fields(call = "venue_events::recount_inside")
+)]
+pub async fn recount_inside(
+    tx: &impl GenericClient,
+    id: &str,
+) -> Result<(), tokio_postgres::Error> {
+    tx.execute(
+        &tx.prepare_cached(
+            "UPDATE venue_events SET inside =
+               (SELECT count(*) FROM checkins c WHERE c.event_id = $1 AND c.inside)
+             WHERE id = $1",
+        )
+        .await?,
+        &[&id],
     )
     .await?;
     Ok(())

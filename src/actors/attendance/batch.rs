@@ -2,7 +2,7 @@
 //! holds the check-in locks of the batch's events (on every node), then every scan
 //! of the batch gets its own answer.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use deadpool_postgres::GenericClient;
 use time::OffsetDateTime;
@@ -13,7 +13,9 @@ use super::gate::{Gate, Scan};
 use super::rules::{refusal_code, refusal_named};
 use crate::db::{DbPool, checkins, outbox, scans, tickets, venue_events};
 use crate::error::{AppError, AppResult};
-use crate::messages::attendance::{CheckInRecord, ScanKind, ScanResult};
+use crate::messages::attendance::{
+    CheckInRecord, Direction, Passed, Refusal, Refused, ScanKind, ScanResult,
+};
 use crate::messages::auth::Caller;
 use crate::messages::events::{CheckedIn, DomainEvent};
 use crate::messages::venue_events::TicketMode;
@@ -84,6 +86,12 @@ struct Earlier {
 }
 
 /// Decides and writes the scans in order, in one transaction; one answer each.
+///
+/// Events with a capacity are decided under their exclusive check-in locks, so the
+/// count inside is exact on every node. The others take their locks shared (a
+/// change of the event's rules waits for them) and are decided optimistically: each
+/// admission row is written only if it is still as the batch read it, and a scan
+/// whose row another batch changed first is answered as the loser of that race.
 pub async fn commit(
     pool: &DbPool,
     requests: &[&ScanRequest],
@@ -93,64 +101,182 @@ pub async fn commit(
     let mut event_ids: Vec<&str> = requests.iter().map(|r| r.event_id.as_str()).collect();
     event_ids.sort_unstable();
     event_ids.dedup();
-    venue_events::lock_checkins(&tx, &event_ids).await?;
+    let guarded = |rules: &HashMap<String, venue_events::EventRules>| -> Vec<bool> {
+        event_ids
+            .iter()
+            .map(|e| rules.get(*e).is_some_and(|r| r.capacity.is_some()))
+            .collect()
+    };
+    let unlocked: HashMap<_, _> = venue_events::rules(&tx, &event_ids)
+        .await?
+        .into_iter()
+        .collect();
+    let exclusive = guarded(&unlocked);
+    venue_events::lock_checkins_as(&tx, &event_ids, &exclusive).await?;
+    let mut gate = Gate::default();
+    gate.events = venue_events::rules(&tx, &event_ids)
+        .await?
+        .into_iter()
+        .collect();
+    if guarded(&gate.events) != exclusive {
+        return Err(AppError::Unavailable {
+            code: ProblemCode::CheckinBusy,
+            detail: "the event's capacity changed during the check-in; try again".to_owned(),
+            retry_after_secs: 1,
+        });
+    }
     let mut earlier = earlier(&tx, requests).await?;
-    let mut gate = load_gate(&tx, requests, &event_ids).await?;
-    let mut answers = Vec::with_capacity(requests.len());
+    load_gate(&tx, requests, &mut gate).await?;
+    let mut answers: Vec<AppResult<Committed>> = requests
+        .iter()
+        .map(|r| answer_one(r, &mut gate, &mut earlier))
+        .collect();
+    let changes = gate.changes();
+    let written: HashSet<(String, String)> = checkins::apply(&tx, &changes.rows)
+        .await?
+        .into_iter()
+        .collect();
+    let lost: HashSet<(String, String)> = changes
+        .rows
+        .iter()
+        .map(|r| (r.event_id.clone(), r.ticket_id.clone()))
+        .filter(|k| !written.contains(k))
+        .collect();
+    if !lost.is_empty() {
+        answer_the_losers(&tx, requests, &lost, &mut answers).await?;
+    }
+    venue_events::set_inside(&tx, &changes.inside).await?;
     let mut log = Vec::with_capacity(requests.len());
     let mut new_keys = Vec::new();
-    for r in requests {
-        let answer = answer_one(r, &mut gate, &mut earlier);
-        if let Ok(Committed {
+    for (r, answer) in requests.iter().zip(&answers) {
+        let Ok(Committed {
             result,
             replayed: false,
-        }) = &answer
-        {
-            log.push(scans::NewScan {
-                event_id: &r.event_id,
-                ticket_id: &r.ticket_id,
-                direction: r.kind.as_str(),
-                result: match result {
-                    Ok(_) => "ok",
-                    Err(refused) => refusal_code(refused.reason).as_str(),
-                },
-                gate: r.gate.as_deref(),
-                device: r.device.as_deref(),
-                user_id: r.caller.id,
-                username: &r.caller.username,
-                scanned_at: r.at,
-                nonce: r.nonce.as_deref(),
-                note: r.note.as_deref(),
-            });
-            if let (Some(key), Ok(_)) = (&r.idempotency_key, result) {
-                new_keys.push((
-                    r.caller.id,
-                    key.as_str(),
-                    r.event_id.as_str(),
-                    r.ticket_id.as_str(),
-                ));
-            }
+        }) = answer
+        else {
+            continue;
+        };
+        log.push(scans::NewScan {
+            event_id: &r.event_id,
+            ticket_id: &r.ticket_id,
+            direction: r.kind.as_str(),
+            result: match result {
+                Ok(_) => "ok",
+                Err(refused) => refusal_code(refused.reason).as_str(),
+            },
+            gate: r.gate.as_deref(),
+            device: r.device.as_deref(),
+            user_id: r.caller.id,
+            username: &r.caller.username,
+            scanned_at: r.at,
+            nonce: r.nonce.as_deref(),
+            note: r.note.as_deref(),
+        });
+        if let (Some(key), Ok(_)) = (&r.idempotency_key, result) {
+            new_keys.push((
+                r.caller.id,
+                key.as_str(),
+                r.event_id.as_str(),
+                r.ticket_id.as_str(),
+            ));
         }
-        answers.push(answer);
     }
-    let changes = gate.changes();
-    let inserts: Vec<_> = changes
-        .insert
-        .iter()
-        .map(|a| (a, gate.admitted_by(&a.record)))
-        .collect();
     let events = gate
         .firsts()
         .iter()
+        .filter(|(record, _)| !lost.contains(&(record.event_id.clone(), record.ticket_id.clone())))
         .map(|(record, _)| checked_in_event(record))
         .collect();
-    checkins::apply(&tx, &changes.delete, &inserts, &changes.update).await?;
-    venue_events::set_inside(&tx, &changes.inside).await?;
     scans::record(&tx, &log).await?;
     checkins::remember_keys(&tx, &new_keys).await?;
     outbox::record_many(&tx, events).await?;
     tx.commit().await?;
     Ok(answers)
+}
+
+/// Scans that passed in this batch but whose ticket another batch changed first:
+/// refused as the race's loser (with the ticket's record as the winner left it), or
+/// — the same user's retry of a check-in that won elsewhere — answered as a replay.
+async fn answer_the_losers(
+    tx: &impl GenericClient,
+    requests: &[&ScanRequest],
+    lost: &HashSet<(String, String)>,
+    answers: &mut [AppResult<Committed>],
+) -> AppResult<()> {
+    let pairs: Vec<(&str, &str)> = lost.iter().map(|(e, t)| (e.as_str(), t.as_str())).collect();
+    let rows: HashMap<(String, String), CheckInRecord> = checkins::find_many(tx, &pairs)
+        .await?
+        .into_iter()
+        .map(|a| {
+            (
+                (a.record.event_id.clone(), a.record.ticket_id.clone()),
+                a.record,
+            )
+        })
+        .collect();
+    let keys: Vec<(Uuid, &str)> = requests
+        .iter()
+        .filter(|r| lost.contains(&(r.event_id.clone(), r.ticket_id.clone())))
+        .filter_map(|r| Some((r.caller.id, r.idempotency_key.as_deref()?)))
+        .collect();
+    let used: HashSet<(Uuid, String, String, String)> = checkins::key_targets(tx, &keys)
+        .await?
+        .into_iter()
+        .collect();
+    for (r, answer) in requests.iter().zip(answers.iter_mut()) {
+        let k = (r.event_id.clone(), r.ticket_id.clone());
+        if !lost.contains(&k) {
+            continue;
+        }
+        let record = rows.get(&k).cloned();
+        let passed = match answer {
+            Ok(Committed {
+                result: Ok(passed),
+                replayed: false,
+            }) => passed,
+            // A refusal decided after this batch's own (unwritten) change of the
+            // ticket shows the row as the winner left it.
+            Ok(Committed {
+                result: Err(refused),
+                replayed: false,
+            }) => {
+                refused.record = record;
+                continue;
+            }
+            _ => continue,
+        };
+        let own_retry = r.idempotency_key.as_ref().is_some_and(|key| {
+            used.contains(&(
+                r.caller.id,
+                key.clone(),
+                r.event_id.clone(),
+                r.ticket_id.clone(),
+            ))
+        });
+        *answer = Ok(match (own_retry, record) {
+            (true, Some(record)) => Committed {
+                result: Ok(Passed {
+                    status: "checked_in",
+                    record,
+                    ticket: passed.ticket.clone(),
+                }),
+                replayed: true,
+            },
+            (_, record) => Committed {
+                result: Err(Box::new(Refused {
+                    reason: match r.kind {
+                        ScanKind::Pass(Direction::Entry) => Refusal::AlreadyCheckedIn,
+                        ScanKind::Pass(Direction::Exit) => Refusal::NotInside,
+                        ScanKind::Annul => Refusal::NotCheckedIn,
+                    },
+                    record,
+                    holder: passed.ticket.clone(),
+                })),
+                replayed: false,
+            },
+        });
+    }
+    Ok(())
 }
 
 /// A first admission (not a re-entry) is announced.
@@ -258,18 +384,12 @@ async fn earlier(db: &impl GenericClient, requests: &[&ScanRequest]) -> AppResul
     Ok(earlier)
 }
 
-/// The events' rules, the tickets of listed and signed events, and the admission
-/// rows the batch names.
+/// The tickets of listed and signed events and the admission rows the batch names.
 async fn load_gate(
     db: &impl GenericClient,
     requests: &[&ScanRequest],
-    event_ids: &[&str],
-) -> AppResult<Gate> {
-    let mut gate = Gate::default();
-    gate.events = venue_events::rules(db, event_ids)
-        .await?
-        .into_iter()
-        .collect();
+    gate: &mut Gate,
+) -> AppResult<()> {
     let pairs: Vec<(&str, &str)> = requests
         .iter()
         .map(|r| (r.event_id.as_str(), r.ticket_id.as_str()))
@@ -293,5 +413,5 @@ async fn load_gate(
         .into_iter()
         .map(|a| ((a.record.event_id.clone(), a.record.ticket_id.clone()), a))
         .collect();
-    Ok(gate)
+    Ok(())
 }

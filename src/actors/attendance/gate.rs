@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use crate::db::checkins::Admission;
+use crate::db::checkins::{Admission, RowChange};
 use crate::db::tickets::KnownTicket;
 use crate::db::venue_events::EventRules;
 use crate::messages::attendance::{
@@ -224,39 +224,38 @@ impl Gate {
         }
     }
 
-    /// What the batch must write: rows to delete, rows to insert, rows whose
-    /// `inside` changed, and each registered event's count inside.
+    /// What the batch must write: for each ticket whose admission row changed, the
+    /// row as the batch read it and as it leaves it (written only if the row is still
+    /// as read), and the count inside of each event with a capacity.
     pub fn changes(&self) -> Changes {
-        let mut changes = Changes::default();
+        let mut rows = Vec::new();
         for (k, after) in &self.now {
             let before = self.before.get(k);
-            match (before, after) {
-                (None, None) => {}
-                (Some(_), None) => changes.delete.push(k.clone()),
-                (None, Some(a)) => changes.insert.push(a.clone()),
-                (Some(b), Some(a)) if b.record != a.record => {
-                    changes.delete.push(k.clone());
-                    changes.insert.push(a.clone());
-                }
-                (Some(b), Some(a)) if b.inside != a.inside => changes.update.push(a.clone()),
-                (Some(_), Some(_)) => {}
+            if before != after.as_ref() {
+                rows.push(RowChange {
+                    event_id: k.0.clone(),
+                    ticket_id: k.1.clone(),
+                    before: before.cloned(),
+                    after: after.clone(),
+                    by_id: after.as_ref().and_then(|a| self.admitted_by(&a.record)),
+                });
             }
         }
-        changes.inside = self
+        let inside = self
             .events
             .iter()
+            .filter(|(_, rules)| rules.capacity.is_some())
             .map(|(id, rules)| (id.clone(), rules.inside))
             .collect();
-        changes
+        Changes { rows, inside }
     }
 }
 
 /// The writes a decided batch needs.
 #[derive(Debug, Default)]
 pub struct Changes {
-    pub delete: Vec<TicketKey>,
-    pub insert: Vec<Admission>,
-    pub update: Vec<Admission>,
+    pub rows: Vec<RowChange>,
+    /// The count inside of the events with a capacity (kept under their locks).
     pub inside: Vec<(String, i32)>,
 }
 
@@ -322,17 +321,17 @@ mod tests {
         );
         assert_eq!(reason(gate.decide(&scan("c", OUT, 25))), Refusal::NotInside);
         let changes = gate.changes();
-        assert_eq!(changes.insert.len(), 2, "a and b, nothing before");
-        assert!(changes.update.is_empty() && changes.delete.is_empty());
+        assert_eq!(changes.rows.len(), 2, "a and b");
+        assert!(
+            changes.rows.iter().all(|r| r.before.is_none()),
+            "nothing before"
+        );
         assert_eq!(changes.inside, [("e".to_owned(), 1)]);
-        let a = changes
-            .insert
-            .iter()
-            .find(|r| r.record.ticket_id == "a")
-            .unwrap();
-        assert!(!a.inside, "a ended outside");
+        let a = changes.rows.iter().find(|r| r.ticket_id == "a").unwrap();
+        let after = a.after.as_ref().unwrap();
+        assert!(!after.inside, "a ended outside");
         assert_eq!(
-            a.record.checked_in_at,
+            after.record.checked_in_at,
             at(20),
             "the first admission is kept"
         );
@@ -358,7 +357,9 @@ mod tests {
         );
         assert!(gate.decide(&scan("a", IN, 25)).is_ok(), "admitted again");
         let changes = gate.changes();
-        assert_eq!(changes.insert[0].record.checked_in_at, at(25));
+        let row = &changes.rows[0];
+        assert_eq!(row.after.as_ref().unwrap().record.checked_in_at, at(25));
+        assert!(changes.inside.is_empty(), "no capacity, no count kept");
     }
 
     #[test]

@@ -156,10 +156,14 @@ impl Handler<UpdateVenueEvent> for AttendanceActor {
             require_admin(&msg.caller, "changing events")?;
             let mut db = pool.get().await?;
             let tx = db.transaction().await?;
+            // Not while a gate decides on the event's rules (the lock first, as the
+            // gates take it, then the row); a capacity set now starts from the true count.
+            venue_events::lock_checkins(&tx, &[msg.id.as_str()]).await?;
             let stored = venue_events::find(&tx, &msg.id, true)
                 .await?
                 .ok_or_else(|| AppError::not_found("event"))?;
             let row = merged(Some(&stored), &msg.fields)?;
+            venue_events::recount_inside(&tx, &msg.id).await?;
             let updated = venue_events::update(&tx, &msg.id, &row)
                 .await?
                 .ok_or_else(|| AppError::not_found("event"))?;
