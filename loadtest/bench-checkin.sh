@@ -50,7 +50,7 @@ for mode in ${MODES:-group listed single}; do
     RUN=L EVENT=bench-listed
     ROOT=$(login root bench-root-1)
     curl -sf -XPOST $URL/events -H "authorization: Bearer $ROOT" -H 'content-type: application/json' \
-      -d '{"id":"bench-listed","name":"Bench","mode":"listed","capacity":10000000}' >/dev/null
+      -d '{"id":"bench-listed","name":"Bench","mode":"listed"}' >/dev/null
     # wrk's two threads ask for L-1-n and L-2-n, n = 1, 2, …
     python3 -c "
 import sys
@@ -69,5 +69,5 @@ for t in (1, 2):
   echo "-- server-side latency of /checkins (cumulative buckets):"
   curl -s $URL/metrics | grep 'http_request_duration_seconds_bucket{method="POST",route="/checkins"' | sed 's/.*le=/le=/' | tr '\n' ' '; echo
 done
-echo "== rows: $(psql -h 127.0.0.1 -U postgres -Atc "SELECT event_id || ': ' || count(*) FROM checkins GROUP BY 1 ORDER BY 1" $DB | tr '\n' ' ')check-ins stored"
-echo "== scans logged: $(psql -h 127.0.0.1 -U postgres -Atc "SELECT result || ': ' || count(*) FROM scans GROUP BY 1 ORDER BY 1" $DB | tr '\n' ' ')"
+echo "== rows: $(psql -h 127.0.0.1 -U postgres -Atc "SELECT event_id || ': ' || count(*) FROM checkins GROUP BY event_id ORDER BY event_id" $DB | tr '\n' ' ')check-ins stored"
+echo "== scans logged: $(psql -h 127.0.0.1 -U postgres -Atc "SELECT result || ': ' || count(*) FROM scans GROUP BY result ORDER BY result" $DB | tr '\n' ' ')"

@@ -204,3 +204,37 @@ mod tests {
         );
     }
 }
+
+/// Appends one CSV line (RFC 4180: a field with a comma, quote or line break is
+/// quoted, its quotes doubled).
+pub fn write_line(out: &mut String, fields: &[&str]) {
+    for (i, field) in fields.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        if field.contains([',', '"', '\n', '\r']) {
+            out.push('"');
+            out.push_str(&field.replace('"', "\"\""));
+            out.push('"');
+        } else {
+            out.push_str(field);
+        }
+    }
+    out.push_str("\r\n");
+}
+
+#[cfg(test)]
+mod writing {
+    #[test]
+    fn fields_that_need_quotes_get_them_and_read_back_the_same() {
+        let mut out = String::from("ticket_id,holder_name,category\r\n");
+        super::write_line(&mut out, &["T-1", "Sari, \"Ayu\"", "VIP\nfront"]);
+        assert_eq!(out.lines().nth(1), Some("T-1,\"Sari, \"\"Ayu\"\"\",\"VIP"));
+        let mut csv = super::TicketCsv::default();
+        let mut lines = Vec::new();
+        csv.feed(out.as_bytes(), &mut lines).unwrap();
+        csv.feed(&[], &mut lines).unwrap();
+        assert_eq!(lines[0].holder.holder_name, "Sari, \"Ayu\"");
+        assert_eq!(lines[0].holder.category, "VIP\nfront");
+    }
+}

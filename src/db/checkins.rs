@@ -296,3 +296,60 @@ pub async fn list(
         .collect();
     Ok((entries, u64::try_from(total).unwrap_or(0)))
 }
+
+/// One line of an attendance export.
+pub struct ExportLine {
+    pub ticket_id: String,
+    pub holder_name: Option<String>,
+    pub category: Option<String>,
+    pub checked_in_by: String,
+    pub checked_in_at: OffsetDateTime,
+    pub inside: bool,
+}
+
+/// The next `limit` admissions of an event after `after` (time, ticket), oldest
+/// first, with the ticket's holder and category where the event lists them.
+#[tracing::instrument(
+    name = "sql",
+    level = "debug",
+    skip_all,
+    fields(call = "checkins::export_page")
+)]
+pub async fn export_page(
+    db: &impl GenericClient,
+    event_id: &str,
+    after: Option<&(OffsetDateTime, String)>,
+    limit: i64,
+) -> Result<Vec<ExportLine>, tokio_postgres::Error> {
+    let (at, ticket) = match after {
+        Some((at, ticket)) => (Some(*at), Some(ticket.as_str())),
+        None => (None, None),
+    };
+    let rows = db
+        .query(
+            &db.prepare_cached(
+                "SELECT c.ticket_id, t.holder_name, t.category, c.checked_in_by, c.checked_in_at,
+                        c.inside
+                 FROM checkins c
+                 LEFT JOIN tickets t ON t.event_id = c.event_id AND t.ticket_id = c.ticket_id
+                 WHERE c.event_id = $1
+                   AND ($2::timestamptz IS NULL OR (c.checked_in_at, c.ticket_id) > ($2, $3::text))
+                 ORDER BY c.checked_in_at, c.ticket_id
+                 LIMIT $4",
+            )
+            .await?,
+            &[&event_id, &at, &ticket, &limit],
+        )
+        .await?;
+    Ok(rows
+        .iter()
+        .map(|r| ExportLine {
+            ticket_id: r.get(0),
+            holder_name: r.get(1),
+            category: r.get(2),
+            checked_in_by: r.get(3),
+            checked_in_at: r.get(4),
+            inside: r.get(5),
+        })
+        .collect())
+}

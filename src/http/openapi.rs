@@ -38,6 +38,7 @@ use crate::problem_code::ProblemCode;
         attendance::check_in, attendance::batch, attendance::annul, attendance::list,
         venue_events::create, venue_events::list, venue_events::get, venue_events::update,
         venue_events::delete, venue_events::import_tickets, venue_events::scans,
+        venue_events::export_attendance,
         profiles::me, profiles::update, profiles::public,
         projects::create, projects::get, projects::list, projects::by_user, projects::update,
         projects::set_thumbnail, projects::delete, projects::reindex,

@@ -136,6 +136,10 @@ fn api(cfg: &mut ServiceConfig) {
             resource("/events/{id}/tickets/import").route(post().to(venue_events::import_tickets)),
         )
         .service(resource("/events/{id}/scans").route(get().to(venue_events::scans)))
+        .service(
+            resource("/events/{id}/attendance.csv")
+                .route(get().to(venue_events::export_attendance)),
+        )
         .service(resource("/events/{id}/annulments").route(post().to(attendance::annul)))
         .service(
             resource("/users/{id}")

@@ -14,6 +14,7 @@ use crate::http::extract::{AuthUser, page_request};
 use crate::http::json_object::JsonObject;
 use crate::http::patch::double_option;
 use crate::http::problem::Problem;
+use crate::messages::attendance::ExportAttendance;
 use crate::messages::auth::Caller;
 use crate::messages::venue_events::{
     CreateVenueEvent, DeleteVenueEvent, GetVenueEvent, ImportReport, ImportTickets, ListScans,
@@ -366,4 +367,67 @@ pub async fn scans(
         })
         .await??;
     Ok(HttpResponse::Ok().json(page))
+}
+
+/// The attendance of an event as CSV (committee): `ticket_id, holder_name, category,
+/// checked_in_by, checked_in_at, inside`, one line per admitted ticket, oldest first.
+/// Streamed 5,000 lines at a time (each a keyset read), so any size is fine.
+#[utoipa::path(get, path = "/events/{id}/attendance.csv", operation_id = "exportAttendance", tag = "venue", security(("bearer" = [])),
+    params(("id" = String, Path)),
+    responses((status = 200, content_type = "text/csv", body = String), (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem)))]
+#[tracing::instrument(
+    name = "handler",
+    level = "debug",
+    skip_all,
+    fields(handler = "venue_events::export")
+)]
+pub async fn export_attendance(
+    actors: web::Data<Actors>,
+    auth: AuthUser,
+    id: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    let event_id = id.into_inner();
+    let ask = {
+        let actors = actors.clone();
+        let caller = auth.caller.clone();
+        let event_id = event_id.clone();
+        move |after| {
+            let actors = actors.clone();
+            let message = ExportAttendance {
+                caller: caller.clone(),
+                event_id: event_id.clone(),
+                after,
+            };
+            async move { actors.attendance.ask(message).await? }
+        }
+    };
+    // The first chunk before the answer starts: a refusal is still a problem document.
+    let first = ask(None).await?;
+    let mut head =
+        String::from("ticket_id,holder_name,category,checked_in_by,checked_in_at,inside\r\n");
+    head.push_str(&first.csv);
+    let rest = futures_util::stream::unfold(first.next, move |after| {
+        let ask = ask.clone();
+        async move {
+            let after = after?;
+            match ask(Some(after)).await {
+                Ok(chunk) => Some((Ok(web::Bytes::from(chunk.csv)), chunk.next)),
+                Err(e) => {
+                    tracing::warn!(error = %e, "attendance export stopped");
+                    Some((
+                        Err(actix_web::error::ErrorInternalServerError("export failed")),
+                        None,
+                    ))
+                }
+            }
+        }
+    });
+    let body = futures_util::stream::once(async move { Ok(web::Bytes::from(head)) }).chain(rest);
+    Ok(HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .insert_header((
+            actix_web::http::header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"{event_id}-attendance.csv\""),
+        ))
+        .streaming(body))
 }

@@ -193,3 +193,20 @@ pub struct Attendance {
     pub size: u32,
     pub pages: u64,
 }
+
+/// GET `/events/{id}/attendance.csv`, a page at a time: the admissions after
+/// `after` (time, ticket), as CSV text without the header row.
+#[derive(Debug, Message)]
+#[rtype(result = "AppResult<ExportChunk>")]
+pub struct ExportAttendance {
+    pub caller: Caller,
+    pub event_id: String,
+    pub after: Option<(OffsetDateTime, String)>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ExportChunk {
+    pub csv: String,
+    /// Where the next chunk starts; `None` after the last.
+    pub next: Option<(OffsetDateTime, String)>,
+}

@@ -312,6 +312,23 @@ async fn exits_and_reentry_follow_the_event_and_inside_now_is_counted() {
         "re-entry allowed"
     );
     assert_eq!(inside("club").await, 2);
+    // A capacity set while people are inside starts from the true count.
+    let capped = app
+        .call(
+            "PATCH",
+            "/events/club",
+            &admin.access,
+            Some(&json!({"capacity": 2})),
+        )
+        .await;
+    assert_eq!(capped.status, 200, "{}", capped.text);
+    assert_eq!(capped.json()["inside"], 2);
+    scan(&app, &gate, "club", "C3", "entry")
+        .await
+        .problem(409, "capacity_reached");
+    assert_eq!(scan(&app, &gate, "club", "C2", "exit").await.status, 201);
+    assert_eq!(scan(&app, &gate, "club", "C3", "entry").await.status, 201);
+    assert_eq!(inside("club").await, 2);
 
     assert_eq!(scan(&app, &gate, "show", "S1", "entry").await.status, 201);
     assert_eq!(scan(&app, &gate, "show", "S1", "exit").await.status, 201);
@@ -321,7 +338,7 @@ async fn exits_and_reentry_follow_the_event_and_inside_now_is_counted() {
     assert_eq!(inside("show").await, 0);
     // The attendance list still has one line per admitted ticket.
     let list = app.attendance(&gate.access, "club", "").await.json();
-    assert_eq!(list["total_checkins"], 2);
+    assert_eq!(list["total_checkins"], 3);
 }
 
 #[actix_web::test]
@@ -559,6 +576,63 @@ async fn offline_uploads_are_idempotent_by_nonce_and_the_first_upload_of_a_ticke
         .problem(400, "validation_failed");
     let visitor = app.user("off_visitor").await;
     app.call("POST", "/checkins/batch", &visitor.access, Some(&late))
+        .await
+        .problem(403, "committee_required");
+}
+
+#[actix_web::test]
+async fn the_attendance_export_streams_every_admission_as_csv() {
+    let app = spawn_app().await;
+    let admin = app.user_with_role("ex_admin", "admin").await;
+    let gate = app.user_with_role("ex_gate", "committee").await;
+    create_event(
+        &app,
+        &admin,
+        json!({"id": "expo", "name": "Expo", "mode": "listed"}),
+    )
+    .await;
+    import(
+        &app,
+        &admin,
+        "expo",
+        "ticket_id,holder_name,category\nE-1,\"Sari, Ayu\",VIP\n",
+    )
+    .await;
+    assert_eq!(scan(&app, &gate, "expo", "E-1", "entry").await.status, 201);
+    // More than two chunks of the stream, written directly.
+    app.sql(
+        "INSERT INTO checkins (event_id, ticket_id, checked_in_by, checked_in_at, inside)
+         SELECT 'expo', 'B-' || lpad(n::text, 6, '0'), 'bulk', now() + n * interval '1 ms', false
+         FROM generate_series(1, 12000) AS n",
+    )
+    .await;
+    let reply = app
+        .call("GET", "/events/expo/attendance.csv", &gate.access, None)
+        .await;
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    assert_eq!(
+        reply.header("content-type"),
+        Some("text/csv; charset=utf-8")
+    );
+    let lines: Vec<&str> = reply.text.lines().collect();
+    assert_eq!(lines.len(), 1 + 12_001);
+    assert_eq!(
+        lines[0],
+        "ticket_id,holder_name,category,checked_in_by,checked_in_at,inside"
+    );
+    assert!(
+        lines[1].starts_with("E-1,\"Sari, Ayu\",VIP,ex_gate,"),
+        "{}",
+        lines[1]
+    );
+    assert!(lines[1].ends_with(",true"));
+    assert!(lines[2].starts_with("B-000001,,,bulk,"));
+    assert!(
+        lines[12_001].starts_with("B-012000,"),
+        "oldest first, nothing lost"
+    );
+    let visitor = app.user("ex_visitor").await;
+    app.call("GET", "/events/expo/attendance.csv", &visitor.access, None)
         .await
         .problem(403, "committee_required");
 }

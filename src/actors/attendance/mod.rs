@@ -32,7 +32,7 @@ use rules::refusal_code;
 /// check-in has waited this long.
 const MAX_WAIT: Duration = Duration::from_millis(2);
 /// Batches being written at once; more check-ins wait and form bigger batches.
-const MAX_IN_FLIGHT: usize = 4;
+const MAX_IN_FLIGHT: usize = 8;
 /// Check-ins waiting for a batch before new ones get 503.
 const MAX_PENDING: usize = 4096;
 pub struct AttendanceActor {

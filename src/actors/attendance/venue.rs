@@ -7,14 +7,16 @@ use uuid::Uuid;
 use super::AttendanceActor;
 use super::rules::{id_rule, is_scan_result, require_committee};
 use crate::actors::auth::rules::Checks;
-use crate::db::{scans, tickets, venue_events};
+use crate::db::{checkins, scans, tickets, venue_events};
 use crate::error::{AppError, AppResult};
+use crate::messages::attendance::{ExportAttendance, ExportChunk};
 use crate::messages::auth::{Caller, Role};
 use crate::messages::venue_events::{
     CreateVenueEvent, DeleteVenueEvent, GetVenueEvent, ImportTickets, ListScans, ListVenueEvents,
     ScanPage, TicketLine, UpdateVenueEvent, VenueEvent, VenueEventFields, VenueEventPage,
 };
 use crate::problem_code::ProblemCode;
+use crate::ticket_csv::write_line;
 
 const NAME_MAX: usize = 200;
 const CATEGORY_MAX: usize = 100;
@@ -277,4 +279,46 @@ impl Handler<ListScans> for AttendanceActor {
     }
 }
 
-crate::traced!(AttendanceActor: CreateVenueEvent, GetVenueEvent, ListVenueEvents, UpdateVenueEvent, DeleteVenueEvent, ImportTickets, ListScans);
+/// Lines per chunk of an attendance export.
+const EXPORT_CHUNK: i64 = 5000;
+
+impl Handler<ExportAttendance> for AttendanceActor {
+    type Result = ResponseFuture<AppResult<ExportChunk>>;
+
+    fn handle(&mut self, msg: ExportAttendance, _: &mut Context<Self>) -> Self::Result {
+        let pool = self.pool.clone();
+        Box::pin(async move {
+            require_committee(&msg.caller, "exporting attendance")?;
+            let mut checks = Checks::default();
+            checks.note("event_id", id_rule(&msg.event_id));
+            checks.finish()?;
+            let db = pool.get().await?;
+            let lines =
+                checkins::export_page(&db, &msg.event_id, msg.after.as_ref(), EXPORT_CHUNK).await?;
+            let mut csv = String::with_capacity(lines.len() * 64);
+            for l in &lines {
+                let at = l
+                    .checked_in_at
+                    .format(&time::format_description::well_known::Rfc3339)
+                    .unwrap_or_default();
+                write_line(
+                    &mut csv,
+                    &[
+                        &l.ticket_id,
+                        l.holder_name.as_deref().unwrap_or(""),
+                        l.category.as_deref().unwrap_or(""),
+                        &l.checked_in_by,
+                        &at,
+                        if l.inside { "true" } else { "false" },
+                    ],
+                );
+            }
+            let next = (lines.len() as i64 == EXPORT_CHUNK)
+                .then(|| lines.last().map(|l| (l.checked_in_at, l.ticket_id.clone())))
+                .flatten();
+            Ok(ExportChunk { csv, next })
+        })
+    }
+}
+
+crate::traced!(AttendanceActor: ExportAttendance, CreateVenueEvent, GetVenueEvent, ListVenueEvents, UpdateVenueEvent, DeleteVenueEvent, ImportTickets, ListScans);
