@@ -61,3 +61,12 @@ CREATE TABLE scans (
 CREATE INDEX scans_event_idx ON scans (event_id, id);
 CREATE INDEX scans_event_result_idx ON scans (event_id, result, id);
 CREATE UNIQUE INDEX scans_nonce_idx ON scans (user_id, nonce) WHERE nonce IS NOT NULL;
+
+-- The Ed25519 key of a `signed` event (made when the event first needs it). The
+-- seed is stored as it is: whoever reads this table could also write `checkins`.
+CREATE TABLE event_keys (
+    event_id   text PRIMARY KEY REFERENCES venue_events (id) ON DELETE CASCADE,
+    seed       bytea NOT NULL CHECK (length(seed) = 32),
+    public_key bytea NOT NULL CHECK (length(public_key) = 32),
+    created_at timestamptz NOT NULL DEFAULT now()
+);

@@ -18,4 +18,5 @@ pub mod problem_code;
 pub mod search;
 pub mod storage;
 pub mod telemetry;
+pub mod ticket_code;
 pub mod ticket_csv;

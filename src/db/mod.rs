@@ -4,6 +4,7 @@
 pub mod checkins;
 pub mod dead_events;
 pub mod deliveries;
+pub mod event_keys;
 pub mod media;
 mod migrate;
 pub mod outbox;

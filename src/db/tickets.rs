@@ -93,3 +93,55 @@ pub async fn upsert(
     )
     .await
 }
+
+/// Marks a ticket revoked (recording it if the event had no row for it, as an issued
+/// code may be revoked before it was ever stored). Returns whether it was newly revoked.
+#[tracing::instrument(
+    name = "sql",
+    level = "debug",
+    skip_all,
+    fields(call = "tickets::revoke")
+)]
+pub async fn revoke(
+    db: &impl GenericClient,
+    event_id: &str,
+    ticket_id: &str,
+) -> Result<bool, tokio_postgres::Error> {
+    let row = db
+        .query_one(
+            &db.prepare_cached(
+                "INSERT INTO tickets (event_id, ticket_id, revoked_at) VALUES ($1, $2, now())
+                 ON CONFLICT (event_id, ticket_id) DO UPDATE
+                   SET revoked_at = COALESCE(tickets.revoked_at, now())
+                 RETURNING revoked_at = now()",
+            )
+            .await?,
+            &[&event_id, &ticket_id],
+        )
+        .await?;
+    Ok(row.get(0))
+}
+
+/// The revoked tickets of an event, by id.
+#[tracing::instrument(
+    name = "sql",
+    level = "debug",
+    skip_all,
+    fields(call = "tickets::revoked")
+)]
+pub async fn revoked(
+    db: &impl GenericClient,
+    event_id: &str,
+) -> Result<Vec<String>, tokio_postgres::Error> {
+    let rows = db
+        .query(
+            &db.prepare_cached(
+                "SELECT ticket_id FROM tickets
+                 WHERE event_id = $1 AND revoked_at IS NOT NULL ORDER BY ticket_id",
+            )
+            .await?,
+            &[&event_id],
+        )
+        .await?;
+    Ok(rows.iter().map(|r| r.get(0)).collect())
+}

@@ -255,6 +255,8 @@ pub struct EventRules {
     pub capacity: Option<i32>,
     pub reentry: bool,
     pub inside: i32,
+    /// A signed event's public key, once it has one.
+    pub public_key: Option<[u8; 32]>,
 }
 
 /// The rules of those of these events that are registered, by id.
@@ -271,8 +273,10 @@ pub async fn rules(
     let rows = db
         .query(
             &db.prepare_cached(
-                "SELECT id, mode, starts_at, ends_at, capacity, reentry, inside
-                 FROM venue_events WHERE id = ANY($1)",
+                "SELECT e.id, e.mode, e.starts_at, e.ends_at, e.capacity, e.reentry, e.inside,
+                        k.public_key
+                 FROM venue_events e LEFT JOIN event_keys k ON k.event_id = e.id
+                 WHERE e.id = ANY($1)",
             )
             .await?,
             &[&event_ids],
@@ -290,6 +294,9 @@ pub async fn rules(
                     capacity: r.get(4),
                     reentry: r.get(5),
                     inside: r.get(6),
+                    public_key: r
+                        .get::<_, Option<Vec<u8>>>(7)
+                        .and_then(|k| k.try_into().ok()),
                 },
             )
         })

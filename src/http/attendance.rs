@@ -22,9 +22,14 @@ pub struct CheckInBody {
     #[serde(default)]
     #[schema(required = true, pattern = "^[A-Za-z0-9_.:-]{1,100}$")]
     event_id: String,
+    /// Required unless `code` is given.
     #[serde(default)]
-    #[schema(required = true, pattern = "^[A-Za-z0-9_.:-]{1,100}$")]
+    #[schema(pattern = "^[A-Za-z0-9_.:-]{1,100}$")]
     ticket_id: String,
+    /// A signed event's ticket code (`TRP1.<payload>.<signature>`), instead of
+    /// `ticket_id`.
+    #[schema(max_length = 600)]
+    code: Option<String>,
     /// `entry` (default) or `exit`.
     #[serde(default)]
     direction: Direction,
@@ -81,6 +86,7 @@ pub async fn check_in(
             caller: auth.caller,
             event_id: body.event_id,
             ticket_id: body.ticket_id,
+            code: body.code,
             direction: body.direction,
             gate: body.gate,
             device: body.device,

@@ -20,5 +20,6 @@ pub mod projects;
 pub mod request_context;
 pub mod routes;
 pub mod search;
+pub mod signed_tickets;
 pub mod users;
 pub mod venue_events;

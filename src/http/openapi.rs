@@ -7,7 +7,7 @@ use utoipa_swagger_ui::SwaggerUi;
 
 use crate::http::{
     attendance, auth, dead_events, media, media_files, ops, problem, profiles, projects, search,
-    users, venue_events,
+    signed_tickets, users, venue_events,
 };
 use crate::problem_code::ProblemCode;
 
@@ -38,7 +38,8 @@ use crate::problem_code::ProblemCode;
         attendance::check_in, attendance::batch, attendance::annul, attendance::list,
         venue_events::create, venue_events::list, venue_events::get, venue_events::update,
         venue_events::delete, venue_events::import_tickets, venue_events::scans,
-        venue_events::export_attendance,
+        venue_events::export_attendance, signed_tickets::issue, signed_tickets::signing_key,
+        signed_tickets::revoked, signed_tickets::revoke,
         profiles::me, profiles::update, profiles::public,
         projects::create, projects::get, projects::list, projects::by_user, projects::update,
         projects::set_thumbnail, projects::delete, projects::reindex,

@@ -6,7 +6,7 @@ use actix_web::web::{self, ServiceConfig, delete, get, patch, post, put, resourc
 use crate::config::ProcessRole;
 use crate::http::{
     attendance, auth, dead_events, media, media_files, openapi, ops, problem, profiles, projects,
-    search, users, venue_events,
+    search, signed_tickets, users, venue_events,
 };
 
 /// Largest accepted JSON body (SPEC §0).
@@ -136,6 +136,13 @@ fn api(cfg: &mut ServiceConfig) {
             resource("/events/{id}/tickets/import").route(post().to(venue_events::import_tickets)),
         )
         .service(resource("/events/{id}/scans").route(get().to(venue_events::scans)))
+        .service(resource("/events/{id}/tickets").route(post().to(signed_tickets::issue)))
+        .service(resource("/events/{id}/tickets/revoked").route(get().to(signed_tickets::revoked)))
+        .service(
+            resource("/events/{id}/tickets/{ticket_id}/revoke")
+                .route(post().to(signed_tickets::revoke)),
+        )
+        .service(resource("/events/{id}/signing-key").route(get().to(signed_tickets::signing_key)))
         .service(
             resource("/events/{id}/attendance.csv")
                 .route(get().to(venue_events::export_attendance)),

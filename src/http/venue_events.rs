@@ -257,16 +257,6 @@ pub async fn import_tickets(
     id: web::Path<String>,
     mut body: web::Payload,
 ) -> AppResult<HttpResponse> {
-    let content_type = req
-        .headers()
-        .get(actix_web::http::header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    if !content_type.starts_with("text/csv") {
-        return Err(AppError::UnsupportedMediaType {
-            detail: "expected Content-Type: text/csv".to_owned(),
-        });
-    }
     let event_id = id.into_inner();
     // The event and the caller's role are checked before any line is read.
     actors
@@ -278,6 +268,16 @@ pub async fn import_tickets(
             lines: Vec::new(),
         })
         .await??;
+    let content_type = req
+        .headers()
+        .get(actix_web::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if !content_type.starts_with("text/csv") {
+        return Err(AppError::UnsupportedMediaType {
+            detail: "expected Content-Type: text/csv".to_owned(),
+        });
+    }
     let mut csv = TicketCsv::default();
     let (mut lines, mut written, mut read, mut received) = (Vec::new(), 0u64, 0u64, 0usize);
     let mut first_line = 2;

@@ -103,7 +103,10 @@ pub type ScanResult = Result<Passed, Box<Refused>>;
 pub struct CheckIn {
     pub caller: Caller,
     pub event_id: String,
+    /// Empty when a `code` was scanned (the code names the ticket).
     pub ticket_id: String,
+    /// A signed event's ticket code (`TRP1.…`).
+    pub code: Option<String>,
     pub direction: Direction,
     pub gate: Option<String>,
     pub device: Option<String>,
@@ -118,7 +121,11 @@ pub struct OfflineScan {
     /// repeated changes nothing and answers the same results.
     pub nonce: String,
     pub event_id: String,
+    /// The ticket, or (for a signed event) `code` instead.
+    #[serde(default)]
     pub ticket_id: String,
+    /// A signed event's ticket code (`TRP1.…`).
+    pub code: Option<String>,
     #[serde(default)]
     pub direction: Direction,
     /// When the scanner scanned, by its clock (not later than the upload).

@@ -203,3 +203,74 @@ pub struct ScanPage {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub next_before: Option<i64>,
 }
+
+/// One ticket to sign for a signed event.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewSignedTicket {
+    /// Generated (`T-…`) if absent.
+    #[schema(pattern = "^[A-Za-z0-9_.:-]{1,100}$")]
+    pub ticket_id: Option<String>,
+    #[serde(default)]
+    #[schema(max_length = 200)]
+    pub holder_name: String,
+    #[serde(default)]
+    #[schema(max_length = 100)]
+    pub category: String,
+}
+
+/// POST `/events/{id}/tickets` (admin): signs up to 1,000 tickets.
+#[derive(Debug, Message)]
+#[rtype(result = "AppResult<Vec<IssuedTicket>>")]
+pub struct IssueTickets {
+    pub caller: Caller,
+    pub event_id: String,
+    pub tickets: Vec<NewSignedTicket>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct IssuedTicket {
+    pub ticket_id: String,
+    pub holder_name: String,
+    pub category: String,
+    /// What the ticket carries (e.g. as a QR code).
+    #[schema(example = "TRP1.ZmVzdAo.…")]
+    pub code: String,
+}
+
+/// GET `/events/{id}/signing-key`: the public key gates verify codes with.
+#[derive(Debug, Message)]
+#[rtype(result = "AppResult<SigningKeyView>")]
+pub struct GetSigningKey {
+    pub caller: Caller,
+    pub event_id: String,
+}
+
+/// A public key as a JWK (RFC 8037), and the code format it verifies.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct SigningKeyView {
+    pub event_id: String,
+    #[schema(example = "EdDSA")]
+    pub alg: &'static str,
+    /// `{kty: "OKP", crv: "Ed25519", x}`.
+    #[schema(value_type = Object)]
+    pub jwk: serde_json::Value,
+    pub format: &'static str,
+}
+
+/// GET `/events/{id}/tickets/revoked`.
+#[derive(Debug, Message)]
+#[rtype(result = "AppResult<Vec<String>>")]
+pub struct ListRevoked {
+    pub caller: Caller,
+    pub event_id: String,
+}
+
+/// POST `/events/{id}/tickets/{ticket_id}/revoke` (admin).
+#[derive(Debug, Message)]
+#[rtype(result = "AppResult<bool>")]
+pub struct RevokeTicket {
+    pub caller: Caller,
+    pub event_id: String,
+    pub ticket_id: String,
+}

@@ -20,6 +20,7 @@ mod projects;
 mod reliability;
 mod scale_out;
 mod search;
+mod signed_tickets;
 mod stack;
 mod storage;
 mod supervision;

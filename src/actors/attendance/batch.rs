@@ -35,6 +35,8 @@ pub struct ScanRequest {
     pub idempotency_key: Option<String>,
     pub nonce: Option<String>,
     pub note: Option<String>,
+    /// A signed event's ticket code, as scanned.
+    pub code: Option<String>,
 }
 
 /// A time as PostgreSQL keeps it (microseconds), so an answer made before the
@@ -358,6 +360,7 @@ fn scan_of(r: &ScanRequest) -> Scan<'_> {
         by: &r.caller.username,
         by_id: r.caller.id,
         at: r.at,
+        code: r.code.as_deref(),
     }
 }
 

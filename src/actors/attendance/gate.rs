@@ -14,6 +14,7 @@ use crate::messages::attendance::{
     CheckInRecord, Direction, Passed, Refusal, Refused, ScanKind, ScanResult,
 };
 use crate::messages::venue_events::TicketMode;
+use crate::ticket_code;
 
 /// One scan to decide.
 pub struct Scan<'a> {
@@ -23,6 +24,16 @@ pub struct Scan<'a> {
     pub by: &'a str,
     pub by_id: Uuid,
     pub at: OffsetDateTime,
+    /// The signed code scanned, for a signed event.
+    pub code: Option<&'a str>,
+}
+
+/// Whether `code` is this ticket's, signed with the event's key.
+fn signed_for(rules: &EventRules, k: &TicketKey, code: Option<&str>) -> bool {
+    let (Some(code), Some(key)) = (code.and_then(ticket_code::parse), rules.public_key) else {
+        return false;
+    };
+    code.event_id == k.0 && code.ticket_id == k.1 && code.verify(&key)
 }
 
 type TicketKey = (String, String);
@@ -69,7 +80,7 @@ impl Gate {
         match scan.kind {
             ScanKind::Pass(Direction::Entry) => {
                 if let Some(rules) = &rules {
-                    if let Some(reason) = self.ticket_refusal(rules, &k) {
+                    if let Some(reason) = self.ticket_refusal(rules, &k, scan.code) {
                         return Err(refuse(reason));
                     }
                     if rules.starts_at.is_some_and(|s| scan.at < s) {
@@ -206,14 +217,21 @@ impl Gate {
             .map(|(_, by)| *by)
     }
 
-    fn ticket_refusal(&self, rules: &EventRules, k: &TicketKey) -> Option<Refusal> {
-        if rules.mode == TicketMode::Open {
-            return None;
-        }
-        match self.tickets.get(k) {
-            None => Some(Refusal::UnknownTicket),
-            Some(t) if t.revoked => Some(Refusal::Revoked),
-            Some(_) => None,
+    /// What the event's ticket mode says of this ticket: a listed event knows its
+    /// tickets; a signed one needs a code its key signed for this event and ticket.
+    fn ticket_refusal(
+        &self,
+        rules: &EventRules,
+        k: &TicketKey,
+        code: Option<&str>,
+    ) -> Option<Refusal> {
+        let known = self.tickets.get(k);
+        match rules.mode {
+            TicketMode::Open => None,
+            TicketMode::Listed if known.is_none() => Some(Refusal::UnknownTicket),
+            TicketMode::Signed if !signed_for(rules, k, code) => Some(Refusal::InvalidSignature),
+            _ if known.is_some_and(|t| t.revoked) => Some(Refusal::Revoked),
+            _ => None,
         }
     }
 
@@ -276,6 +294,7 @@ mod tests {
             by: "gate",
             by_id: Uuid::nil(),
             at: at(minute),
+            code: None,
         }
     }
 
@@ -293,6 +312,7 @@ mod tests {
                 capacity,
                 reentry,
                 inside: 0,
+                public_key: None,
             },
         );
         gate

@@ -15,6 +15,7 @@ use tokio::sync::oneshot;
 mod batch;
 mod gate;
 pub mod rules;
+mod signed;
 mod venue;
 
 use time::OffsetDateTime;
@@ -97,7 +98,8 @@ impl Handler<CheckIn> for AttendanceActor {
         let scan = ScanRequest {
             caller: checkin.caller,
             event_id: checkin.event_id,
-            ticket_id: checkin.ticket_id,
+            ticket_id: rules::ticket_of(&checkin.ticket_id, checkin.code.as_deref()),
+            code: checkin.code,
             kind: ScanKind::Pass(checkin.direction),
             at: batch::to_micros(OffsetDateTime::now_utc()),
             gate: checkin.gate,
@@ -152,7 +154,8 @@ impl Handler<CheckInBatch> for AttendanceActor {
                     ScanRequest {
                         caller: upload.caller.clone(),
                         event_id: s.event_id.clone(),
-                        ticket_id: s.ticket_id.clone(),
+                        ticket_id: rules::ticket_of(&s.ticket_id, s.code.as_deref()),
+                        code: s.code.clone(),
                         kind: ScanKind::Pass(s.direction),
                         at: batch::to_micros(s.scanned_at),
                         gate: upload.gate.clone(),
@@ -228,6 +231,7 @@ impl Handler<Annul> for AttendanceActor {
                 idempotency_key: None,
                 nonce: None,
                 note: Some(annul.reason),
+                code: None,
             };
             let mut answers = commit(&pool, &[&request]).await?;
             let answer = answers

@@ -80,7 +80,12 @@ pub fn validate_offline(upload: &CheckInBatch) -> AppResult<()> {
     let mut nonces = std::collections::HashSet::new();
     for (i, s) in upload.scans.iter().enumerate() {
         checks.note(&format!("scans[{i}].event_id"), id_rule(&s.event_id));
-        checks.note(&format!("scans[{i}].ticket_id"), id_rule(&s.ticket_id));
+        ticket_or_code(
+            &mut checks,
+            &format!("scans[{i}]."),
+            &s.ticket_id,
+            s.code.as_deref(),
+        );
         checks.note(&format!("scans[{i}].nonce"), key_rule(&s.nonce));
         if !nonces.insert(s.nonce.as_str()) {
             checks.note(
@@ -116,11 +121,50 @@ pub fn validate_annul(a: &Annul) -> AppResult<()> {
     checks.finish()
 }
 
+/// The ticket a scan names: its `ticket_id`, or the one its code names (checked
+/// against the signature later; an unreadable code names none).
+pub fn ticket_of(ticket_id: &str, code: Option<&str>) -> String {
+    match code {
+        None => ticket_id.to_owned(),
+        Some(code) => crate::ticket_code::parse(code)
+            .map(|c| c.ticket_id)
+            .filter(|t| id_rule(t).is_ok())
+            .unwrap_or_else(|| UNREADABLE_CODE.to_owned()),
+    }
+}
+
+/// The ticket id logged for a code that cannot be read.
+const UNREADABLE_CODE: &str = "unreadable-code";
+
+/// A scan names its ticket by `ticket_id` or by a signed `code`, not both.
+fn ticket_or_code(checks: &mut Checks, field: &str, ticket_id: &str, code: Option<&str>) {
+    match code {
+        None => checks.note(&format!("{field}ticket_id"), id_rule(ticket_id)),
+        Some(_) if !ticket_id.is_empty() => checks.note(
+            &format!("{field}code"),
+            Err("give ticket_id or code, not both".to_owned()),
+        ),
+        Some(code) => {
+            let ok = (1..=crate::ticket_code::CODE_MAX).contains(&code.len())
+                && code.bytes().all(|b| b.is_ascii_graphic());
+            if !ok {
+                checks.note(
+                    &format!("{field}code"),
+                    Err(format!(
+                        "must be 1 to {} visible ASCII characters",
+                        crate::ticket_code::CODE_MAX
+                    )),
+                );
+            }
+        }
+    }
+}
+
 pub fn validate_check_in(c: &CheckIn) -> AppResult<()> {
     require_committee(&c.caller, "checking tickets in")?;
     let mut checks = Checks::default();
     checks.note("event_id", id_rule(&c.event_id));
-    checks.note("ticket_id", id_rule(&c.ticket_id));
+    ticket_or_code(&mut checks, "", &c.ticket_id, c.code.as_deref());
     checks.note("gate", label_rule(c.gate.as_ref()));
     checks.note("device", label_rule(c.device.as_ref()));
     if let Some(key) = &c.idempotency_key {

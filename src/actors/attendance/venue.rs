@@ -22,7 +22,7 @@ const NAME_MAX: usize = 200;
 const CATEGORY_MAX: usize = 100;
 const CAPACITY_MAX: i32 = 10_000_000;
 
-fn require_admin(caller: &Caller, doing: &str) -> AppResult<()> {
+pub(super) fn require_admin(caller: &Caller, doing: &str) -> AppResult<()> {
     if caller.role < Role::Admin {
         return Err(AppError::forbidden(
             ProblemCode::AdminRequired,
@@ -233,7 +233,7 @@ impl Handler<ImportTickets> for AttendanceActor {
 }
 
 /// Checks a chunk's lines; `first` is the number of its first line in the file.
-fn check_lines(first: u64, lines: &[TicketLine]) -> AppResult<()> {
+pub(super) fn check_lines(first: u64, lines: &[TicketLine]) -> AppResult<()> {
     (first..)
         .zip(lines)
         .try_for_each(|(n, line)| check_line(n, line))
