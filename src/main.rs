@@ -34,6 +34,20 @@ enum Command {
     /// List, replay or discard dead-lettered events (either bus).
     #[command(subcommand)]
     Dead(DeadCli),
+    /// Ticket lists of registered events.
+    #[command(subcommand)]
+    Tickets(TicketsCli),
+}
+
+#[derive(Subcommand)]
+enum TicketsCli {
+    /// Import a CSV ticket list (header ticket_id,holder_name,category) into an event.
+    Import {
+        /// The event's id (it must exist: POST /events).
+        event: String,
+        /// The CSV file.
+        file: std::path::PathBuf,
+    },
 }
 
 /// Which dead letters: by queue and/or event type.
@@ -143,6 +157,11 @@ fn main() -> ExitCode {
             Command::Serve => app::serve(config).await,
             Command::Migrate => db::migrate_only(&config).await.map_err(Into::into),
             Command::Reindex => commands::reindex(&config).await.map_err(Into::into),
+            Command::Tickets(TicketsCli::Import { event, file }) => {
+                commands::tickets::import(&config, &event, &file)
+                    .await
+                    .map_err(Into::into)
+            }
             Command::User(UserCommand::Create {
                 username,
                 role,

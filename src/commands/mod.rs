@@ -1,7 +1,8 @@
 //! Operator commands other than `serve`: `troupe user create`, `troupe reindex`,
-//! `troupe dead …` (in `dead_letters`).
+//! `troupe dead …` (in `dead_letters`), `troupe tickets import` (in `tickets`).
 
 pub mod dead_letters;
+pub mod tickets;
 
 use std::io::{BufRead, IsTerminal, Write};
 use std::time::Duration;

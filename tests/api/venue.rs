@@ -636,3 +636,67 @@ async fn the_attendance_export_streams_every_admission_as_csv() {
         .await
         .problem(403, "committee_required");
 }
+
+/// Runs `troupe tickets import EVENT FILE` on the test app's database.
+fn troupe_import(app: &TestApp, event: &str, file: &std::path::Path) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_troupe"))
+        .args(["tickets", "import", event])
+        .arg(file)
+        .env(
+            "DATABASE_URL",
+            format!("postgres://postgres@127.0.0.1:5432/{}", app.db_name),
+        )
+        .env("DATA_DIR", &app.data_path)
+        .env("APP_ENV", "test")
+        .output()
+        .expect("troupe runs")
+}
+
+#[actix_web::test]
+async fn the_cli_imports_a_ticket_list_file_in_chunks() {
+    let app = spawn_app().await;
+    let admin = app.user_with_role("cli_admin", "admin").await;
+    let gate = app.user_with_role("cli_gate", "committee").await;
+    create_event(
+        &app,
+        &admin,
+        json!({"id": "cli-fest", "name": "CLI", "mode": "listed"}),
+    )
+    .await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = dir.path().join("tickets.csv");
+    let mut text = String::from("ticket_id,holder_name,category\n");
+    for i in 0..12_000 {
+        text.push_str(&format!("C-{i},\"Holder, {i}\",regular\n"));
+    }
+    std::fs::write(&file, &text).expect("written");
+    let out = troupe_import(&app, "cli-fest", &file);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout} {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains("imported 12000 tickets into cli-fest (12000 new or changed)"),
+        "{stdout}"
+    );
+    let ok = scan(&app, &gate, "cli-fest", "C-11999", "entry").await;
+    assert_eq!(ok.status, 201, "{}", ok.text);
+    assert_eq!(ok.json()["ticket"]["holder_name"], "Holder, 11999");
+
+    std::fs::write(&file, "ticket_id\nfine\nhas space\n").expect("written");
+    let bad = troupe_import(&app, "cli-fest", &file);
+    assert!(!bad.status.success());
+    let said = |o: &std::process::Output| {
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
+        )
+    };
+    assert!(said(&bad).contains("line 3: ticket_id"), "{bad:?}");
+    let missing = troupe_import(&app, "no-such-event", &file);
+    assert!(!missing.status.success());
+    assert!(said(&missing).contains("no event"), "{missing:?}");
+}

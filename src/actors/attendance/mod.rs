@@ -16,7 +16,7 @@ mod batch;
 mod gate;
 pub mod rules;
 mod signed;
-mod venue;
+pub mod venue;
 
 use time::OffsetDateTime;
 

@@ -233,7 +233,7 @@ impl Handler<ImportTickets> for AttendanceActor {
 }
 
 /// Checks a chunk's lines; `first` is the number of its first line in the file.
-pub(super) fn check_lines(first: u64, lines: &[TicketLine]) -> AppResult<()> {
+pub fn check_lines(first: u64, lines: &[TicketLine]) -> AppResult<()> {
     (first..)
         .zip(lines)
         .try_for_each(|(n, line)| check_line(n, line))
