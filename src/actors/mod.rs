@@ -10,6 +10,7 @@ pub mod hasher;
 pub mod health;
 pub mod indexer;
 pub mod links;
+pub mod live_counts;
 pub mod media;
 pub mod page_memory;
 pub mod portfolio;
@@ -30,6 +31,7 @@ use attendance::AttendanceActor;
 use auth::{AuthActor, AuthContext};
 use dead_letters::DeadLettersActor;
 use health::HealthActor;
+use live_counts::LiveCountsActor;
 use media::{MediaActor, MediaContext};
 use portfolio::{ListMemory, PortfolioActor};
 use profile::ProfileActor;
@@ -43,6 +45,8 @@ pub struct Actors {
     pub health: Addr<HealthActor>,
     /// One for the process: it gathers check-ins into group commits.
     pub attendance: Addr<AttendanceActor>,
+    /// One for the process: the venues' live counts, fed by `LISTEN troupe_scans`.
+    pub live: Addr<LiveCountsActor>,
     pub dead_letters: Addr<DeadLettersActor>,
     pub auth: Arc<AuthContext>,
     pub keys: Arc<JwtKeys>,

@@ -13,6 +13,7 @@ use crate::actors::dead_letters::DeadLettersActor;
 use crate::actors::hasher::HasherPool;
 use crate::actors::health::HealthActor;
 use crate::actors::indexer::IndexerActor;
+use crate::actors::live_counts::LiveCountsActor;
 use crate::actors::media::jobs::{MediaJobs, MediaJobsActor};
 use crate::actors::media::naming::MediaUrls;
 use crate::actors::media::thumbnailer::ThumbnailerPool;
@@ -67,6 +68,11 @@ impl Actors {
         let attendance_pool = pool.clone();
         let batch = config.checkin_batch_max;
         let attendance = Supervisor::start(move |_| AttendanceActor::new(attendance_pool, batch));
+        let (live_pool, live_config) = (
+            pool.clone(),
+            crate::db::session_config(config).map_err(std::io::Error::other)?,
+        );
+        let live = Supervisor::start(move |_| LiveCountsActor::new(live_pool, live_config.clone()));
         let dead_pool = pool.clone();
         let dead_letters = Supervisor::start(move |_| DeadLettersActor::new(dead_pool));
         let (health_index, health_store) = (search_index.clone(), store.clone());
@@ -83,6 +89,7 @@ impl Actors {
             backbone,
             health,
             attendance,
+            live,
             dead_letters,
             auth,
             keys,

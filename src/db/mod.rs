@@ -5,6 +5,7 @@ pub mod checkins;
 pub mod dead_events;
 pub mod deliveries;
 pub mod event_keys;
+pub mod live_counts;
 pub mod media;
 mod migrate;
 pub mod outbox;

@@ -9,6 +9,7 @@ pub mod cors;
 pub mod dead_events;
 pub mod extract;
 pub mod json_object;
+pub mod live;
 pub mod media;
 pub mod media_files;
 pub mod openapi;

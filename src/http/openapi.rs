@@ -6,8 +6,8 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::http::{
-    attendance, auth, dead_events, media, media_files, ops, problem, profiles, projects, search,
-    signed_tickets, users, venue_events,
+    attendance, auth, dead_events, live, media, media_files, ops, problem, profiles, projects,
+    search, signed_tickets, users, venue_events,
 };
 use crate::problem_code::ProblemCode;
 
@@ -39,7 +39,7 @@ use crate::problem_code::ProblemCode;
         venue_events::create, venue_events::list, venue_events::get, venue_events::update,
         venue_events::delete, venue_events::import_tickets, venue_events::scans,
         venue_events::export_attendance, signed_tickets::issue, signed_tickets::signing_key,
-        signed_tickets::revoked, signed_tickets::revoke,
+        signed_tickets::revoked, signed_tickets::revoke, live::watch,
         profiles::me, profiles::update, profiles::public,
         projects::create, projects::get, projects::list, projects::by_user, projects::update,
         projects::set_thumbnail, projects::delete, projects::reindex,

@@ -5,8 +5,8 @@ use actix_web::web::{self, ServiceConfig, delete, get, patch, post, put, resourc
 
 use crate::config::ProcessRole;
 use crate::http::{
-    attendance, auth, dead_events, media, media_files, openapi, ops, problem, profiles, projects,
-    search, signed_tickets, users, venue_events,
+    attendance, auth, dead_events, live, media, media_files, openapi, ops, problem, profiles,
+    projects, search, signed_tickets, users, venue_events,
 };
 
 /// Largest accepted JSON body (SPEC §0).
@@ -136,6 +136,7 @@ fn api(cfg: &mut ServiceConfig) {
             resource("/events/{id}/tickets/import").route(post().to(venue_events::import_tickets)),
         )
         .service(resource("/events/{id}/scans").route(get().to(venue_events::scans)))
+        .service(resource("/events/{id}/live").route(get().to(live::watch)))
         .service(resource("/events/{id}/tickets").route(post().to(signed_tickets::issue)))
         .service(resource("/events/{id}/tickets/revoked").route(get().to(signed_tickets::revoked)))
         .service(

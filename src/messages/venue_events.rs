@@ -274,3 +274,39 @@ pub struct RevokeTicket {
     pub event_id: String,
     pub ticket_id: String,
 }
+
+/// Scans through one gate (`""`: scans that named no gate).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, ToSchema)]
+pub struct GateCounts {
+    pub passed: i64,
+    pub refused: i64,
+}
+
+/// What `GET /events/{id}/live` pushes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct LiveView {
+    pub event_id: String,
+    /// Tickets admitted (one each, however often they went in and out).
+    pub checked_in: i64,
+    /// Inside now.
+    pub inside: i64,
+    /// Refused scans by reason.
+    pub refused: std::collections::BTreeMap<String, i64>,
+    /// Scans per gate.
+    pub gates: std::collections::BTreeMap<String, GateCounts>,
+    /// When these counts were read.
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub at: OffsetDateTime,
+}
+
+/// The latest counts of an event, `None` until first read.
+pub type LiveFeed = tokio::sync::watch::Receiver<Option<std::sync::Arc<LiveView>>>;
+
+/// GET `/events/{id}/live` (committee): a feed of the event's counts.
+#[derive(Debug, Message)]
+#[rtype(result = "AppResult<LiveFeed>")]
+pub struct WatchEvent {
+    pub caller: Caller,
+    pub event_id: String,
+}

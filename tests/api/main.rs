@@ -11,6 +11,7 @@ mod dead_letters;
 mod elastic;
 mod events;
 mod list_pages;
+mod live;
 mod media;
 mod media_rules;
 mod opensearch;

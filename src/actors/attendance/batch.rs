@@ -11,7 +11,7 @@ use uuid::Uuid;
 
 use super::gate::{Gate, Scan};
 use super::rules::{refusal_code, refusal_named};
-use crate::db::{DbPool, checkins, outbox, scans, tickets, venue_events};
+use crate::db::{DbPool, checkins, live_counts, outbox, scans, tickets, venue_events};
 use crate::error::{AppError, AppResult};
 use crate::messages::attendance::{
     CheckInRecord, Direction, Passed, Refusal, Refused, ScanKind, ScanResult,
@@ -192,6 +192,7 @@ pub async fn commit(
     scans::record(&tx, &log).await?;
     checkins::remember_keys(&tx, &new_keys).await?;
     outbox::record_many(&tx, events).await?;
+    live_counts::notify(&tx, &event_ids).await?;
     tx.commit().await?;
     Ok(answers)
 }
