@@ -146,4 +146,15 @@ async fn a_scan_on_one_node_reaches_a_watcher_on_another_within_a_second() {
         .await
         .expect("answered");
     assert_eq!(refused.status(), 403);
+    let bad = reqwest::Client::new()
+        .get(watched.url("/events/has%20space/live"))
+        .bearer_auth(&gate.access)
+        .send()
+        .await
+        .expect("answered");
+    assert_eq!(bad.status(), 400);
+    assert_eq!(
+        bad.headers()["content-type"].to_str().unwrap(),
+        "application/problem+json"
+    );
 }
