@@ -139,8 +139,6 @@ pub async fn apply(
             .iter()
             .map(|(r, _)| r.after.as_ref().map(|a| a.inside))
             .collect();
-        let params: [&(dyn tokio_postgres::types::ToSql + Sync); 5] =
-            [&events, &tickets, &was_at, &was_inside, &delete];
         let gone = tx
             .query(
                 &tx.prepare_cached(
@@ -152,7 +150,7 @@ pub async fn apply(
                      RETURNING c.event_id, c.ticket_id",
                 )
                 .await?,
-                &params,
+                &[&events, &tickets, &was_at, &was_inside, &delete],
             )
             .await?;
         written.extend(gone.iter().map(pair));
@@ -160,14 +158,14 @@ pub async fn apply(
             .query(
                 &tx.prepare_cached(
                     "UPDATE checkins c
-                     SET checked_in_by = COALESCE(u.by_id_changed_name, c.checked_in_by),
+                     SET checked_in_by = COALESCE(u.by_name, c.checked_in_by),
                          checked_in_by_id = CASE WHEN u.at <> c.checked_in_at
                                                  THEN u.by_id ELSE c.checked_in_by_id END,
                          checked_in_at = u.at, inside = u.inside
                      FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::bool[],
                                  $5::bool[], $6::text[], $7::uuid[], $8::timestamptz[], $9::bool[])
                            AS u(event_id, ticket_id, was_at, was_inside, del,
-                                by_id_changed_name, by_id, at, inside)
+                                by_name, by_id, at, inside)
                      WHERE NOT u.del AND c.event_id = u.event_id AND c.ticket_id = u.ticket_id
                        AND c.checked_in_at = u.was_at AND c.inside = u.was_inside
                      RETURNING c.event_id, c.ticket_id",

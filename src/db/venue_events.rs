@@ -41,6 +41,32 @@ pub struct EventRow<'a> {
     pub mode: TicketMode,
 }
 
+/// Runs an INSERT or UPDATE whose parameters are `$1` the id and `$2…$8` the row's
+/// fields, and which returns `COLUMNS`.
+async fn write(
+    db: &impl GenericClient,
+    sql: &str,
+    id: &str,
+    row: &EventRow<'_>,
+) -> Result<Option<VenueEvent>, tokio_postgres::Error> {
+    let found = db
+        .query_opt(
+            &db.prepare_cached(sql).await?,
+            &[
+                &id,
+                &row.name,
+                &row.venue,
+                &row.starts_at,
+                &row.ends_at,
+                &row.capacity,
+                &row.reentry,
+                &row.mode.as_str(),
+            ],
+        )
+        .await?;
+    Ok(found.as_ref().map(event_from_row))
+}
+
 /// `None` when the id is taken.
 #[tracing::instrument(
     name = "sql",
@@ -57,22 +83,7 @@ pub async fn insert(
         "INSERT INTO venue_events (id, name, venue, starts_at, ends_at, capacity, reentry, mode)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (id) DO NOTHING RETURNING {COLUMNS}"
     );
-    let found = db
-        .query_opt(
-            &db.prepare_cached(&sql).await?,
-            &[
-                &id,
-                &row.name,
-                &row.venue,
-                &row.starts_at,
-                &row.ends_at,
-                &row.capacity,
-                &row.reentry,
-                &row.mode.as_str(),
-            ],
-        )
-        .await?;
-    Ok(found.as_ref().map(event_from_row))
+    write(db, &sql, id, row).await
 }
 
 /// Writes every field (the caller merged the patch into the stored event under
@@ -93,22 +104,7 @@ pub async fn update(
                 reentry = $7, mode = $8, updated_at = now()
          WHERE id = $1 RETURNING {COLUMNS}"
     );
-    let found = db
-        .query_opt(
-            &db.prepare_cached(&sql).await?,
-            &[
-                &id,
-                &row.name,
-                &row.venue,
-                &row.starts_at,
-                &row.ends_at,
-                &row.capacity,
-                &row.reentry,
-                &row.mode.as_str(),
-            ],
-        )
-        .await?;
-    Ok(found.as_ref().map(event_from_row))
+    write(db, &sql, id, row).await
 }
 
 #[tracing::instrument(

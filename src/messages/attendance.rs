@@ -54,6 +54,15 @@ impl ScanKind {
             ScanKind::Annul => "annul",
         }
     }
+
+    /// The `status` of a scan of this kind that passed.
+    pub fn passed_status(self) -> &'static str {
+        match self {
+            ScanKind::Pass(Direction::Entry) => "checked_in",
+            ScanKind::Pass(Direction::Exit) => "checked_out",
+            ScanKind::Annul => "annulled",
+        }
+    }
 }
 
 /// Why a scan was refused: the problem `code` of the answer and the `result` in the

@@ -392,16 +392,7 @@ async fn the_indexer_converges_on_the_database_under_a_shuffled_duplicated_event
 
 /// Runs `troupe reindex` on the test app's database and data directory.
 fn troupe_reindex(app: &TestApp) -> std::process::Output {
-    std::process::Command::new(env!("CARGO_BIN_EXE_troupe"))
-        .arg("reindex")
-        .env(
-            "DATABASE_URL",
-            format!("postgres://postgres@127.0.0.1:5432/{}", app.db_name),
-        )
-        .env("DATA_DIR", &app.data_path)
-        .env("APP_ENV", "test")
-        .output()
-        .expect("troupe runs")
+    app.troupe(&["reindex"])
 }
 
 #[actix_web::test]

@@ -639,17 +639,12 @@ async fn the_attendance_export_streams_every_admission_as_csv() {
 
 /// Runs `troupe tickets import EVENT FILE` on the test app's database.
 fn troupe_import(app: &TestApp, event: &str, file: &std::path::Path) -> std::process::Output {
-    std::process::Command::new(env!("CARGO_BIN_EXE_troupe"))
-        .args(["tickets", "import", event])
-        .arg(file)
-        .env(
-            "DATABASE_URL",
-            format!("postgres://postgres@127.0.0.1:5432/{}", app.db_name),
-        )
-        .env("DATA_DIR", &app.data_path)
-        .env("APP_ENV", "test")
-        .output()
-        .expect("troupe runs")
+    app.troupe(&[
+        std::ffi::OsStr::new("tickets"),
+        std::ffi::OsStr::new("import"),
+        std::ffi::OsStr::new(event),
+        file.as_os_str(),
+    ])
 }
 
 #[actix_web::test]

@@ -124,7 +124,7 @@ impl Gate {
                     1,
                 );
                 Ok(Passed {
-                    status: "checked_in",
+                    status: scan.kind.passed_status(),
                     record: this,
                     ticket: holder,
                 })
@@ -142,7 +142,7 @@ impl Gate {
                         -1,
                     );
                     Ok(Passed {
-                        status: "checked_out",
+                        status: scan.kind.passed_status(),
                         record,
                         ticket: holder,
                     })
@@ -153,7 +153,7 @@ impl Gate {
                 Some(r) => {
                     self.set(scan.event_id, k, None, if r.inside { -1 } else { 0 });
                     Ok(Passed {
-                        status: "annulled",
+                        status: scan.kind.passed_status(),
                         record: r.record,
                         ticket: holder,
                     })
@@ -176,11 +176,7 @@ impl Gate {
                 holder,
             })),
             None => Ok(Passed {
-                status: match scan.kind {
-                    ScanKind::Pass(Direction::Entry) => "checked_in",
-                    ScanKind::Pass(Direction::Exit) => "checked_out",
-                    ScanKind::Annul => "annulled",
-                },
+                status: scan.kind.passed_status(),
                 record: row.unwrap_or_else(|| CheckInRecord {
                     event_id: scan.event_id.to_owned(),
                     ticket_id: scan.ticket_id.to_owned(),

@@ -43,15 +43,18 @@ pub fn validate_event_id(event_id: &str) -> AppResult<()> {
 
 /// A gate or device name: 1 to `ID_MAX` visible characters.
 fn label_rule(value: Option<&String>) -> Result<(), String> {
-    match value {
-        Some(v)
-            if !(1..=ID_MAX).contains(&v.chars().count()) || v.chars().any(char::is_control) =>
-        {
-            Err(format!(
-                "must be 1 to {ID_MAX} characters without control characters"
-            ))
-        }
-        _ => Ok(()),
+    value.map_or(Ok(()), |v| text_rule(v, 1, ID_MAX))
+}
+
+/// Free text of `min` to `max` characters without control characters.
+pub fn text_rule(value: &str, min: usize, max: usize) -> Result<(), String> {
+    let n = value.chars().count();
+    if (min..=max).contains(&n) && !value.chars().any(char::is_control) {
+        Ok(())
+    } else {
+        Err(format!(
+            "must be {min} to {max} characters without control characters"
+        ))
     }
 }
 

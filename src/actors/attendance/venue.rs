@@ -5,7 +5,7 @@ use actix::prelude::*;
 use uuid::Uuid;
 
 use super::AttendanceActor;
-use super::rules::{id_rule, is_scan_result, require_committee};
+use super::rules::{id_rule, is_scan_result, require_committee, text_rule};
 use crate::actors::auth::rules::Checks;
 use crate::db::{checkins, scans, tickets, venue_events};
 use crate::error::{AppError, AppResult};
@@ -30,17 +30,6 @@ pub(super) fn require_admin(caller: &Caller, doing: &str) -> AppResult<()> {
         ));
     }
     Ok(())
-}
-
-fn text_rule(value: &str, min: usize, max: usize) -> Result<(), String> {
-    let n = value.chars().count();
-    if (min..=max).contains(&n) && !value.chars().any(char::is_control) {
-        Ok(())
-    } else {
-        Err(format!(
-            "must be {min} to {max} characters without control characters"
-        ))
-    }
 }
 
 /// The stored event with the patch applied, checked whole.

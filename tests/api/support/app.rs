@@ -171,6 +171,20 @@ impl TestApp {
 }
 
 impl TestApp {
+    /// Runs the `troupe` binary with `args` on the test's database and data directory.
+    pub fn troupe<S: AsRef<std::ffi::OsStr>>(&self, args: &[S]) -> std::process::Output {
+        std::process::Command::new(env!("CARGO_BIN_EXE_troupe"))
+            .args(args)
+            .env(
+                "DATABASE_URL",
+                format!("postgres://postgres@{PG_ADDR}/{}", self.db_name),
+            )
+            .env("DATA_DIR", &self.data_path)
+            .env("APP_ENV", "test")
+            .output()
+            .expect("troupe runs")
+    }
+
     /// Runs SQL on the test's own database (to arrange states a client cannot reach).
     pub async fn sql(&self, statement: &str) {
         let url = format!("postgres://postgres@{PG_ADDR}/{}", self.db_name);
