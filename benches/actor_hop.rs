@@ -11,9 +11,9 @@ use std::time::{Duration, Instant};
 
 use actix::Actor;
 use futures_util::future::join_all;
-use troupe::actors::auth::throttle::LoginThrottle;
+use troupe::actors::auth::revocations::RevocationSet;
+use troupe::actors::auth::signing_keys::KeySource;
 use troupe::actors::auth::{AuthActor, AuthContext};
-use troupe::actors::hasher::HasherPool;
 use troupe::config::Config;
 use troupe::db::{self, users};
 use troupe::jwt::JwtKeys;
@@ -47,17 +47,20 @@ fn main() {
                 format!("postgres://postgres@127.0.0.1:5432/{name}"),
             ),
             ("APP_ENV", "test".to_owned()),
+            ("BCRYPT_COST", "4".to_owned()),
+            ("JWT_SECRET", "0123456789abcdef0123456789abcdef".to_owned()),
         ]);
         let config = Config::from_lookup(|k| vars.get(k).cloned()).expect("config");
         let pool = db::connect(&config).await.expect("database");
-        let ctx = Arc::new(AuthContext {
-            pool: pool.clone(),
-            keys: Arc::new(JwtKeys::new(b"0123456789abcdef0123456789abcdef", 300)),
-            hasher: HasherPool::start(4, 1),
-            throttle: LoginThrottle::new(0),
-            refresh_ttl: Duration::from_secs(60),
-            pages: Default::default(),
-        });
+        let source = KeySource::new(&config).expect("keys");
+        let ctx = Arc::new(AuthContext::new(
+            &config,
+            pool.clone(),
+            Arc::new(JwtKeys::hs256(b"0123456789abcdef0123456789abcdef", 300)),
+            Arc::new(RevocationSet::new(300)),
+            &source,
+            1,
+        ));
         let account = NewAccount {
             username: "hop".into(),
             password: "hop-password-1".into(),
@@ -71,6 +74,7 @@ fn main() {
             id: user.id,
             username: user.username.clone(),
             role: user.role,
+            session_id: uuid::Uuid::nil(),
         };
         let actor = AuthActor::new(ctx.clone()).start();
 

@@ -55,7 +55,10 @@ pub enum AppError {
     Unprocessable { code: ProblemCode, detail: String },
     /// 429 with `Retry-After`.
     #[error("too many requests; retry in {retry_after_secs} s")]
-    RateLimited { retry_after_secs: u64 },
+    RateLimited {
+        code: ProblemCode,
+        retry_after_secs: u64,
+    },
     /// 503 with `Retry-After`: a dependency is down or a pool is saturated.
     #[error("{detail}")]
     Unavailable {

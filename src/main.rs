@@ -37,6 +37,16 @@ enum Command {
     /// Ticket lists of registered events.
     #[command(subcommand)]
     Tickets(TicketsCli),
+    /// Access-token signing keys (JWT_ALGORITHM=EdDSA).
+    #[command(subcommand)]
+    Keys(KeysCli),
+}
+
+#[derive(Subcommand)]
+enum KeysCli {
+    /// Add a new signing key: every node signs with it a few seconds later and keeps
+    /// verifying the old one until its tokens expire.
+    Rotate,
 }
 
 #[derive(Subcommand)]
@@ -157,6 +167,9 @@ fn main() -> ExitCode {
             Command::Serve => app::serve(config).await,
             Command::Migrate => db::migrate_only(&config).await.map_err(Into::into),
             Command::Reindex => commands::reindex(&config).await.map_err(Into::into),
+            Command::Keys(KeysCli::Rotate) => {
+                commands::rotate_keys(&config).await.map_err(Into::into)
+            }
             Command::Tickets(TicketsCli::Import { event, file }) => {
                 commands::tickets::import(&config, &event, &file)
                     .await

@@ -165,6 +165,35 @@ pub static THUMBNAILS: LazyLock<HistogramVec> = LazyLock::new(|| {
     )
 });
 
+/// Revoked sessions, role changes and deleted users this node refuses tokens of.
+pub static REVOCATIONS_TRACKED: LazyLock<prometheus::IntGauge> = LazyLock::new(|| {
+    register(
+        prometheus::IntGauge::new(
+            "auth_revocations_tracked",
+            "Access-token revocations held in this node's memory",
+        )
+        .expect("valid metric definition"),
+    )
+});
+
+pub fn revocations_tracked(n: usize) {
+    REVOCATIONS_TRACKED.set(i64::try_from(n).unwrap_or(i64::MAX));
+}
+
+/// Refused logins: a wrong password, or refused unheard because of a limit.
+pub static LOGIN_REFUSALS: LazyLock<IntCounterVec> = LazyLock::new(|| {
+    register(
+        IntCounterVec::new(
+            Opts::new(
+                "auth_login_refusals_total",
+                "Refused logins by outcome (invalid_credentials, rate_limited, account_locked)",
+            ),
+            &["outcome"],
+        )
+        .expect("valid metric definition"),
+    )
+});
+
 /// The Prometheus text exposition of every registered metric.
 pub fn render() -> String {
     // Touch the lazies so that a metric appears (at zero) before its first use.
@@ -179,6 +208,8 @@ pub fn render() -> String {
     LazyLock::force(&SEARCH_LATENCY);
     LazyLock::force(&SEARCH_DOCUMENTS_WRITTEN);
     LazyLock::force(&THUMBNAILS);
+    LazyLock::force(&REVOCATIONS_TRACKED);
+    LazyLock::force(&LOGIN_REFUSALS);
     let mut out = Vec::new();
     if let Err(e) = TextEncoder::new().encode(&REGISTRY.gather(), &mut out) {
         tracing::error!(error = %e, "cannot encode metrics");

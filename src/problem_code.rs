@@ -53,6 +53,8 @@ problem_codes! {
     RefreshTokenExpired => "refresh_token_expired", 401, "The refresh token has expired";
     RefreshTokenReused => "refresh_token_reused", 401, "The refresh token was already used";
     AccountGone => "account_gone", 401, "The account no longer exists";
+    SessionRevoked => "session_revoked", 401, "The session of this token was revoked";
+    RoleChanged => "role_changed", 401, "The role changed: refresh the token to get the new one";
     Forbidden => "forbidden", 403, "Not allowed";
     AdminRequired => "admin_required", 403, "Only an admin may do this";
     CommitteeRequired => "committee_required", 403, "Only committee members may do this";
@@ -81,6 +83,7 @@ problem_codes! {
     NotStarted => "not_started", 422, "The event has not started";
     Ended => "ended", 422, "The event has ended";
     RateLimited => "rate_limited", 429, "Too many requests";
+    AccountLocked => "account_locked", 429, "Too many failed logins: the account is locked for a while";
     HeadersTooLarge => "headers_too_large", 431, "The headers are too large";
     InternalError => "internal_error", 500, "The server failed";
     ServiceBusy => "service_busy", 503, "The service is busy";

@@ -13,14 +13,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use actix::prelude::*;
-use futures_util::stream::{self, StreamExt};
+use futures_util::stream::StreamExt;
 use tokio::sync::watch;
-use tokio_postgres::{AsyncMessage, NoTls};
 
 use crate::actors::attendance::rules::{id_rule, require_committee};
 use crate::actors::auth::rules::Checks;
 use crate::backoff::{Backoff, RetryPolicy};
-use crate::db::{DbPool, live_counts};
+use crate::db::{DbPool, listen, live_counts};
 use crate::error::AppResult;
 use crate::messages::venue_events::{LiveFeed, LiveView, WatchEvent};
 
@@ -56,39 +55,17 @@ impl LiveCountsActor {
 
     fn listen(&mut self, ctx: &mut Context<Self>) {
         let config = self.listen_config.clone();
-        let connect = async move {
-            let (client, mut connection) = config.connect(NoTls).await?;
-            let notifications = stream::poll_fn(move |cx| connection.poll_message(cx))
-                .take_while(|m| std::future::ready(m.is_ok()))
-                .filter_map(|m| async move {
-                    match m {
-                        Ok(AsyncMessage::Notification(n)) => Some(n.payload().to_owned()),
-                        _ => None,
-                    }
-                });
-            Ok::<_, tokio_postgres::Error>((client, notifications))
-        };
+        let connect = async move { listen::listen(config, &["troupe_scans"]).await };
         ctx.spawn(
             connect
                 .into_actor(self)
                 .map(|result, act, ctx| match result {
                     Ok((client, notifications)) => {
-                        ctx.add_stream(notifications);
-                        let listen = async move {
-                            client
-                                .batch_execute("LISTEN troupe_scans")
-                                .await
-                                .map(|_| client)
-                        };
-                        ctx.spawn(listen.into_actor(act).map(|result, act, ctx| match result {
-                            Ok(client) => {
-                                act.listener = Some(client);
-                                act.reconnect.reset();
-                                // Whatever happened while nobody listened.
-                                act.feeds.values_mut().for_each(|f| f.dirty = true);
-                            }
-                            Err(e) => act.listen_later(ctx, &e.to_string()),
-                        }));
+                        ctx.add_stream(notifications.map(|(_, event_id)| event_id));
+                        act.listener = Some(client);
+                        act.reconnect.reset();
+                        // Whatever happened while nobody listened.
+                        act.feeds.values_mut().for_each(|f| f.dirty = true);
                     }
                     Err(e) => act.listen_later(ctx, &e.to_string()),
                 }),

@@ -3,6 +3,7 @@
 
 pub mod attendance;
 pub mod auth;
+pub mod auth_feed;
 pub mod cpu_priority;
 pub mod dead_letters;
 pub mod forward;
@@ -28,7 +29,9 @@ use crate::jwt::JwtKeys;
 use crate::search::SearchIndex;
 
 use attendance::AttendanceActor;
+use auth::revocations::RevocationSet;
 use auth::{AuthActor, AuthContext};
+use auth_feed::AuthFeedActor;
 use dead_letters::DeadLettersActor;
 use health::HealthActor;
 use live_counts::LiveCountsActor;
@@ -50,6 +53,10 @@ pub struct Actors {
     pub dead_letters: Addr<DeadLettersActor>,
     pub auth: Arc<AuthContext>,
     pub keys: Arc<JwtKeys>,
+    /// Revoked access tokens, checked on every authenticated request.
+    pub revocations: Arc<RevocationSet>,
+    /// One for the process: keeps `revocations` and `keys` in step with every node.
+    pub auth_feed: Addr<AuthFeedActor>,
     pub search_index: Arc<dyn SearchIndex>,
     pub media: Arc<MediaContext>,
     /// Page anchors and kept pages of the project lists, shared by every worker's

@@ -10,10 +10,12 @@ use actix_web::middleware::{Condition, from_fn};
 use actix_web::{App, HttpServer, web};
 
 use crate::actors::Actors;
+use crate::actors::auth::signing_keys::{KeyError, KeySource};
 use crate::config::{BootstrapAdmin, Config};
 use crate::db::{self, DbSetupError};
 use crate::error::AppError;
 use crate::events::routing::Route;
+use crate::http::client_ip::TrustedProxies;
 use crate::http::compression::{self, CompressionPolicy};
 use crate::http::media::UploadLimits;
 use crate::http::{cors, request_context::request_context, routes};
@@ -27,6 +29,8 @@ pub enum StartupError {
     Database(#[from] DbSetupError),
     #[error("cannot start: {0}")]
     Setup(std::io::Error),
+    #[error("cannot start: {0}")]
+    Keys(KeyError),
     #[error("BOOTSTRAP_ADMIN: {0}")]
     Bootstrap(String),
     #[error("cannot listen on {addr}: {source}")]
@@ -52,7 +56,10 @@ impl Application {
     /// Like `build`, with extra event routes (tests use this to watch events).
     pub async fn build_with(config: Config, routes: Vec<Route>) -> Result<Self, StartupError> {
         let pool = db::connect(&config).await?;
-        let actors = Actors::start(&config, pool.clone(), routes).map_err(StartupError::Setup)?;
+        let source = KeySource::new(&config).map_err(StartupError::Keys)?;
+        let ring = source.load(&pool).await.map_err(StartupError::Keys)?;
+        let actors = Actors::start(&config, pool.clone(), routes, source, ring)
+            .map_err(StartupError::Setup)?;
         if let Some(admin) = &config.auth.bootstrap_admin {
             bootstrap_admin(&actors, admin).await?;
         }
@@ -68,6 +75,8 @@ impl Application {
         let role = config.server.role;
         let shared = web::Data::new(actors.clone());
         let keys = web::Data::from(actors.keys.clone());
+        let revocations = web::Data::from(actors.revocations.clone());
+        let proxies = web::Data::new(TrustedProxies(config.auth.trusted_proxies.clone()));
         let uploads = web::Data::new(UploadLimits::new(config.media.max_upload_bytes));
         let cors_origins = config.server.cors_allowed_origins.clone();
         let cors_enabled = cors::enabled(&cors_origins);
@@ -91,6 +100,8 @@ impl Application {
                 .app_data(shared.clone())
                 .app_data(worker_actors)
                 .app_data(keys.clone())
+                .app_data(revocations.clone())
+                .app_data(proxies.clone())
                 .app_data(uploads.clone())
                 .configure(routes::extractors)
                 .configure(routes::for_role(role))

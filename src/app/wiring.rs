@@ -2,15 +2,15 @@
 //! and, where `ROLE` runs the workers, the consumers and the event backbone.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use actix::Supervisor;
 
 use crate::actors::attendance::AttendanceActor;
-use crate::actors::auth::throttle::LoginThrottle;
+use crate::actors::auth::revocations::RevocationSet;
+use crate::actors::auth::signing_keys::KeySource;
 use crate::actors::auth::{AuthActor, AuthContext};
+use crate::actors::auth_feed::AuthFeedActor;
 use crate::actors::dead_letters::DeadLettersActor;
-use crate::actors::hasher::HasherPool;
 use crate::actors::health::HealthActor;
 use crate::actors::indexer::IndexerActor;
 use crate::actors::live_counts::LiveCountsActor;
@@ -26,7 +26,7 @@ use crate::config::{Config, SearchBackend, StorageConfig};
 use crate::db::DbPool;
 use crate::events::routing::{self, Consumers, Route};
 use crate::imaging::thumbnail::ThumbnailSpec;
-use crate::jwt::{self, JwtKeys};
+use crate::jwt::{JwtKeys, KeyRing};
 use crate::search::SearchIndex;
 use crate::search::elastic::ElasticIndex;
 use crate::search::embedded::{Embedded, EmbeddedIndex};
@@ -37,17 +37,24 @@ use crate::storage::s3::{S3Settings, S3Store};
 impl Actors {
     /// Starts the process-wide actors on the current arbiter. `extra_routes` are
     /// event routes beyond the routing table's (a test's own queues).
-    pub fn start(config: &Config, pool: DbPool, extra_routes: Vec<Route>) -> std::io::Result<Self> {
-        let secret = jwt::load_secret(config)?;
-        let keys = Arc::new(JwtKeys::new(&secret, config.auth.access_token_ttl_secs));
-        let auth = Arc::new(AuthContext {
-            pool: pool.clone(),
-            keys: keys.clone(),
-            hasher: HasherPool::start(config.auth.bcrypt_cost, config.auth.hasher_threads),
-            throttle: LoginThrottle::new(config.auth.login_rate_limit),
-            refresh_ttl: Duration::from_secs(config.auth.refresh_token_ttl_secs),
-            pages: Default::default(),
-        });
+    /// `source` and `ring` are the access-token keys as `KeySource::load` found them.
+    pub fn start(
+        config: &Config,
+        pool: DbPool,
+        extra_routes: Vec<Route>,
+        source: KeySource,
+        ring: KeyRing,
+    ) -> std::io::Result<Self> {
+        let keys = Arc::new(JwtKeys::new(ring, config.auth.access_token_ttl_secs));
+        let revocations = Arc::new(RevocationSet::new(config.auth.access_token_ttl_secs));
+        let auth = Arc::new(AuthContext::new(
+            config,
+            pool.clone(),
+            keys.clone(),
+            revocations.clone(),
+            &source,
+            config.auth.hasher_threads,
+        ));
         let search_index = open_search_index(config)?;
         let store = open_store(config)?;
         let urls = MediaUrls {
@@ -72,7 +79,23 @@ impl Actors {
             pool.clone(),
             crate::db::session_config(config).map_err(std::io::Error::other)?,
         );
+        let (feed_pool, feed_config, feed_set, feed_keys, source) = (
+            pool.clone(),
+            live_config.clone(),
+            revocations.clone(),
+            keys.clone(),
+            Arc::new(source),
+        );
         let live = Supervisor::start(move |_| LiveCountsActor::new(live_pool, live_config.clone()));
+        let auth_feed = Supervisor::start(move |_| {
+            AuthFeedActor::new(
+                feed_pool.clone(),
+                feed_config.clone(),
+                feed_set.clone(),
+                feed_keys.clone(),
+                source.clone(),
+            )
+        });
         let dead_pool = pool.clone();
         let dead_letters = Supervisor::start(move |_| DeadLettersActor::new(dead_pool));
         let (health_index, health_store) = (search_index.clone(), store.clone());
@@ -93,6 +116,8 @@ impl Actors {
             dead_letters,
             auth,
             keys,
+            revocations,
+            auth_feed,
             search_index,
             media,
             list_memory: ListMemory::default(),

@@ -5,15 +5,15 @@ pub mod dead_letters;
 pub mod tickets;
 
 use std::io::{BufRead, IsTerminal, Write};
-use std::time::Duration;
+use std::sync::Arc;
 
 use crate::actors::auth::AuthContext;
-use crate::actors::auth::throttle::LoginThrottle;
-use crate::actors::hasher::HasherPool;
+use crate::actors::auth::revocations::RevocationSet;
+use crate::actors::auth::signing_keys::KeySource;
 use crate::config::Config;
 use crate::config::SearchBackend;
 use crate::db::{projects, search_docs};
-use crate::jwt::{self, JwtKeys};
+use crate::jwt::JwtKeys;
 use crate::messages::auth::{NewAccount, Role};
 use crate::search::elastic::ElasticIndex;
 use crate::search::embedded::EmbeddedIndex;
@@ -34,15 +34,17 @@ pub async fn create_user(
     })?;
     let password = read_password()?;
     let pool = db::connect(config).await.map_err(|e| e.to_string())?;
-    let secret = jwt::load_secret(config).map_err(|e| e.to_string())?;
-    let ctx = AuthContext {
+    let source = KeySource::new(config).map_err(|e| e.to_string())?;
+    let ring = source.load(&pool).await.map_err(|e| e.to_string())?;
+    let ttl = config.auth.access_token_ttl_secs;
+    let ctx = AuthContext::new(
+        config,
         pool,
-        keys: std::sync::Arc::new(JwtKeys::new(&secret, config.auth.access_token_ttl_secs)),
-        hasher: HasherPool::start(config.auth.bcrypt_cost, 1),
-        throttle: LoginThrottle::new(0),
-        refresh_ttl: Duration::from_secs(config.auth.refresh_token_ttl_secs),
-        pages: Default::default(),
-    };
+        Arc::new(JwtKeys::new(ring, ttl)),
+        Arc::new(RevocationSet::new(ttl)),
+        &source,
+        1,
+    );
     let account = NewAccount {
         username,
         password,
@@ -66,6 +68,23 @@ pub async fn create_user(
         }
         Err(e) => Err(e.to_string()),
     }
+}
+
+/// `troupe keys rotate`: a new EdDSA signing key; every node hears of it, signs
+/// with it from a few seconds later, and still verifies tokens of the old one.
+pub async fn rotate_keys(config: &Config) -> Result<(), String> {
+    let pool = db::connect(config).await.map_err(|e| e.to_string())?;
+    let source = KeySource::new(config).map_err(|e| e.to_string())?;
+    // Loading first makes the first key if there is none, and proves this process
+    // can open the keys it is about to add to.
+    source.load(&pool).await.map_err(|e| e.to_string())?;
+    let kid = source.rotate(&pool).await.map_err(|e| e.to_string())?;
+    writeln!(
+        std::io::stdout(),
+        "new signing key {kid}: it signs from {} s from now; the previous key verifies until its tokens expire",
+        crate::actors::auth::signing_keys::ROTATION_DELAY.as_secs()
+    )
+    .map_err(|e| e.to_string())
 }
 
 /// `troupe reindex`: rebuilds the search index from PostgreSQL with a progress bar.

@@ -14,7 +14,7 @@ mod vars;
 
 use std::path::PathBuf;
 
-pub use auth::{AuthSettings, BootstrapAdmin};
+pub use auth::{AuthSettings, BootstrapAdmin, JwtAlgorithm};
 pub use backends::{
     DatabaseSettings, EventBusKind, EventSettings, SearchBackend, SearchSettings, StorageConfig,
 };

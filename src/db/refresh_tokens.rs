@@ -1,4 +1,5 @@
-//! SQL of the `refresh_tokens` table. Tokens are looked up by their SHA-256 only.
+//! SQL of the `refresh_tokens` table. Tokens are looked up by their SHA-256 only;
+//! `family_id` is the session (`sessions.id`) they belong to.
 
 use deadpool_postgres::GenericClient;
 use time::OffsetDateTime;
@@ -56,11 +57,14 @@ pub async fn rotate(
 pub enum TokenState {
     Unknown,
     Expired,
-    /// Revoked; `rotated` says whether it had been exchanged already (reuse = theft).
-    Revoked {
+    /// Exchanged for its successor `secs_ago` seconds ago.
+    Rotated {
+        user_id: Uuid,
         family_id: Uuid,
-        rotated: bool,
+        secs_ago: f64,
     },
+    /// Revoked with its session (logout, reuse, password change …).
+    Revoked,
 }
 
 #[tracing::instrument(
@@ -76,8 +80,9 @@ pub async fn state(
     let row = db
         .query_opt(
             &db.prepare_cached(
-                "SELECT family_id, revoked_at IS NOT NULL, revoked_reason, expires_at <= now()
-             FROM refresh_tokens WHERE token_hash = $1",
+                "SELECT user_id, family_id, revoked_reason,
+                        extract(epoch FROM now() - revoked_at)::float8, expires_at <= now()
+                 FROM refresh_tokens WHERE token_hash = $1",
             )
             .await?,
             &[&token_hash],
@@ -85,13 +90,42 @@ pub async fn state(
         .await?;
     Ok(match row {
         None => TokenState::Unknown,
-        Some(r) if r.get::<_, bool>(1) => TokenState::Revoked {
-            family_id: r.get(0),
-            rotated: r.get::<_, Option<String>>(2).as_deref() == Some("rotated"),
+        Some(r) => match (r.get::<_, Option<String>>(2), r.get::<_, Option<f64>>(3)) {
+            (Some(reason), Some(secs_ago)) if reason == "rotated" => TokenState::Rotated {
+                user_id: r.get(0),
+                family_id: r.get(1),
+                secs_ago,
+            },
+            (_, Some(_)) => TokenState::Revoked,
+            (_, None) if r.get::<_, bool>(4) => TokenState::Expired,
+            (_, None) => TokenState::Unknown,
         },
-        Some(r) if r.get::<_, bool>(3) => TokenState::Expired,
-        Some(_) => TokenState::Unknown,
     })
+}
+
+/// Whether a token is live (not revoked, not expired) in `family_id`.
+#[tracing::instrument(
+    name = "sql",
+    level = "debug",
+    skip_all,
+    fields(call = "refresh_tokens::is_live")
+)]
+pub async fn is_live(
+    db: &impl GenericClient,
+    token_hash: &[u8],
+    family_id: Uuid,
+) -> Result<bool, tokio_postgres::Error> {
+    let row = db
+        .query_opt(
+            &db.prepare_cached(
+                "SELECT 1 FROM refresh_tokens WHERE token_hash = $1 AND family_id = $2
+                 AND revoked_at IS NULL AND expires_at > now()",
+            )
+            .await?,
+            &[&token_hash, &family_id],
+        )
+        .await?;
+    Ok(row.is_some())
 }
 
 #[tracing::instrument(
@@ -114,35 +148,4 @@ pub async fn owner(
         )
         .await?;
     Ok(row.map(|r| (r.get(0), r.get(1))))
-}
-
-/// Which live tokens a revocation ends.
-pub enum Revoke {
-    /// One login session.
-    Family(Uuid),
-    /// Every session of a user (logout-all, password change).
-    User(Uuid),
-}
-
-#[tracing::instrument(
-    name = "sql",
-    level = "debug",
-    skip_all,
-    fields(call = "refresh_tokens::revoke")
-)]
-pub async fn revoke(
-    db: &impl GenericClient,
-    scope: Revoke,
-    reason: &str,
-) -> Result<u64, tokio_postgres::Error> {
-    let (column, id) = match scope {
-        Revoke::Family(id) => ("family_id", id),
-        Revoke::User(id) => ("user_id", id),
-    };
-    let sql = format!(
-        "UPDATE refresh_tokens SET revoked_at = now(), revoked_reason = $2
-         WHERE {column} = $1 AND revoked_at IS NULL"
-    );
-    db.execute(&db.prepare_cached(&sql).await?, &[&id, &reason])
-        .await
 }

@@ -8,6 +8,7 @@ use uuid::Uuid;
 use crate::actors::WorkerActors;
 use crate::actors::traced::Ask;
 use crate::error::AppResult;
+use crate::http::client_ip::client_ip;
 use crate::http::extract::{AuthUser, MaybeAuthUser};
 use crate::http::json_object::JsonObject;
 use crate::http::problem::Problem;
@@ -167,7 +168,12 @@ pub async fn login(
     let message = Login {
         login,
         password: body.password,
-        client_ip: req.peer_addr().map(|a| a.ip()),
+        client_ip: client_ip(&req),
+        user_agent: req
+            .headers()
+            .get(actix_web::http::header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .map(|ua| ua.chars().take(512).collect()),
     };
     let session = actors.auth.ask(message).await??;
     Ok(HttpResponse::Ok().json(tokens(session, true)))

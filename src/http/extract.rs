@@ -7,6 +7,7 @@ use actix_web::dev::Payload;
 use actix_web::http::header;
 use actix_web::{FromRequest, HttpRequest, web};
 
+use crate::actors::auth::revocations::{Refusal, RevocationSet};
 use crate::error::{AppError, AppResult};
 use crate::jwt::{Claims, JwtKeys};
 use crate::messages::auth::Caller;
@@ -14,7 +15,8 @@ use crate::messages::page::{ListKey, ListRequest, PageRequest, Position};
 use crate::problem_code::ProblemCode;
 
 /// A caller with a valid access token. Missing, malformed, expired, wrongly signed
-/// or wrong-algorithm tokens are a 401.
+/// or wrong-algorithm tokens are a 401, and so are revoked ones (this node's
+/// revocation set: no database read).
 pub struct AuthUser {
     pub caller: Caller,
     pub claims: Claims,
@@ -70,10 +72,30 @@ fn authenticate(req: &HttpRequest) -> AppResult<AuthUser> {
         return Err(invalid());
     }
     let claims = keys.verify(token.trim()).ok_or_else(invalid)?;
+    req.app_data::<web::Data<RevocationSet>>()
+        .ok_or_else(|| AppError::internal("RevocationSet missing from app data"))?
+        .check(&claims)
+        .map_err(refused)?;
     Ok(AuthUser {
         caller: claims.caller(),
         claims,
     })
+}
+
+fn refused(why: Refusal) -> AppError {
+    match why {
+        Refusal::SessionRevoked => AppError::unauthorized(
+            ProblemCode::SessionRevoked,
+            "the session of this access token was revoked; log in again",
+        ),
+        Refusal::RoleChanged => AppError::unauthorized(
+            ProblemCode::RoleChanged,
+            "your role changed; refresh the access token to get one with the new role",
+        ),
+        Refusal::AccountGone => {
+            AppError::unauthorized(ProblemCode::AccountGone, "this account no longer exists")
+        }
+    }
 }
 
 /// `?page=1&size=20`: page ≥ 1, 1 ≤ size ≤ 100 (SPEC §0).

@@ -3,6 +3,7 @@
 
 pub mod attendance;
 pub mod auth;
+pub mod client_ip;
 pub mod compression;
 pub mod conditional;
 pub mod cors;
@@ -21,6 +22,7 @@ pub mod projects;
 pub mod request_context;
 pub mod routes;
 pub mod search;
+pub mod sessions;
 pub mod signed_tickets;
 pub mod users;
 pub mod venue_events;

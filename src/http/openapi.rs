@@ -7,7 +7,7 @@ use utoipa_swagger_ui::SwaggerUi;
 
 use crate::http::{
     attendance, auth, dead_events, live, media, media_files, ops, problem, profiles, projects,
-    search, signed_tickets, users, venue_events,
+    search, sessions, signed_tickets, users, venue_events,
 };
 use crate::problem_code::ProblemCode;
 
@@ -21,7 +21,7 @@ use crate::problem_code::ProblemCode;
     ),
     tags(
         (name = "operations", description = "Health, readiness and metrics for orchestrators"),
-        (name = "auth", description = "Registration, login, token refresh and logout"),
+        (name = "auth", description = "Registration, login, token refresh, logout, sessions and the public keys (JWKS)"),
         (name = "users", description = "User accounts and their administration"),
         (name = "profiles", description = "Personal profiles"),
         (name = "projects", description = "Portfolio projects"),
@@ -34,7 +34,9 @@ use crate::problem_code::ProblemCode;
     paths(
         ops::health, ops::ready, ops::prometheus_metrics,
         auth::register, auth::login, auth::refresh, auth::logout, auth::logout_all, auth::verify, auth::me,
+        sessions::mine, sessions::revoke_mine, sessions::revoke_others, sessions::jwks,
         users::list, users::get, users::create, users::update, users::delete,
+        sessions::of_user, sessions::revoke_of_user, sessions::clear_lockout,
         attendance::check_in, attendance::batch, attendance::annul, attendance::list,
         venue_events::create, venue_events::list, venue_events::get, venue_events::update,
         venue_events::delete, venue_events::import_tickets, venue_events::scans,

@@ -86,7 +86,6 @@ impl AppError {
             AppError::NotFound { .. } => ProblemCode::NotFound,
             AppError::PayloadTooLarge { .. } => ProblemCode::PayloadTooLarge,
             AppError::UnsupportedMediaType { .. } => ProblemCode::UnsupportedMediaType,
-            AppError::RateLimited { .. } => ProblemCode::RateLimited,
             AppError::Internal(_) => ProblemCode::InternalError,
             AppError::BadRequest { code, .. }
             | AppError::Unauthorized { code, .. }
@@ -94,6 +93,7 @@ impl AppError {
             | AppError::Conflict { code, .. }
             | AppError::Refused { code, .. }
             | AppError::Unprocessable { code, .. }
+            | AppError::RateLimited { code, .. }
             | AppError::Unavailable { code, .. } => *code,
         }
     }
@@ -147,7 +147,9 @@ impl ResponseError for AppError {
                 problem.extra = extra.clone();
             }
             AppError::Refused { extra, .. } => problem.extra = Some(extra.clone()),
-            AppError::RateLimited { retry_after_secs } => retry_after = Some(*retry_after_secs),
+            AppError::RateLimited {
+                retry_after_secs, ..
+            } => retry_after = Some(*retry_after_secs),
             AppError::Unavailable {
                 retry_after_secs, ..
             } => retry_after = Some(*retry_after_secs),
@@ -237,6 +239,7 @@ mod tests {
         assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE);
         assert_eq!(res.headers().get(header::RETRY_AFTER).unwrap(), "2");
         let res = AppError::RateLimited {
+            code: ProblemCode::RateLimited,
             retry_after_secs: 7,
         }
         .error_response();
@@ -266,6 +269,7 @@ mod tests {
             413 => AppError::PayloadTooLarge { detail },
             415 => AppError::UnsupportedMediaType { detail },
             429 => AppError::RateLimited {
+                code,
                 retry_after_secs: 1,
             },
             _ => AppError::Internal(detail),

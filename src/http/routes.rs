@@ -6,7 +6,7 @@ use actix_web::web::{self, ServiceConfig, delete, get, patch, post, put, resourc
 use crate::config::ProcessRole;
 use crate::http::{
     attendance, auth, dead_events, live, media, media_files, openapi, ops, problem, profiles,
-    projects, search, signed_tickets, users, venue_events,
+    projects, search, sessions, signed_tickets, users, venue_events,
 };
 
 /// Largest accepted JSON body (SPEC §0).
@@ -59,6 +59,10 @@ fn api(cfg: &mut ServiceConfig) {
         .service(resource("/auth/logout-all").route(post().to(auth::logout_all)))
         .service(resource("/auth/verify").route(get().to(auth::verify)))
         .service(resource("/auth/me").route(get().to(auth::me)))
+        .service(resource("/auth/sessions").route(get().to(sessions::mine)))
+        .service(resource("/auth/sessions/revoke-others").route(post().to(sessions::revoke_others)))
+        .service(resource("/auth/sessions/{id}").route(delete().to(sessions::revoke_mine)))
+        .service(resource("/.well-known/jwks.json").route(get().to(sessions::jwks)))
         // Compatibility aliases of the seeds' clients (SPEC §2).
         .service(resource("/auth/token").route(post().to(auth::login)))
         .service(resource("/auth/refresh-token").route(post().to(auth::refresh)))
@@ -149,6 +153,12 @@ fn api(cfg: &mut ServiceConfig) {
                 .route(get().to(venue_events::export_attendance)),
         )
         .service(resource("/events/{id}/annulments").route(post().to(attendance::annul)))
+        .service(resource("/users/{id}/sessions").route(get().to(sessions::of_user)))
+        .service(
+            resource("/users/{id}/sessions/{session_id}")
+                .route(delete().to(sessions::revoke_of_user)),
+        )
+        .service(resource("/users/{id}/lockout").route(delete().to(sessions::clear_lockout)))
         .service(
             resource("/users/{id}")
                 .route(get().to(users::get))

@@ -51,6 +51,8 @@ pub struct Caller {
     pub id: Uuid,
     pub username: String,
     pub role: Role,
+    /// The session the access token belongs to (`sid`); nil for the command line.
+    pub session_id: Uuid,
 }
 
 /// A user with every field (never the password hash).
@@ -105,7 +107,9 @@ pub struct Session {
 pub struct Login {
     pub login: String,
     pub password: String,
+    /// The client's address (behind a trusted proxy, from X-Forwarded-For).
     pub client_ip: Option<std::net::IpAddr>,
+    pub user_agent: Option<String>,
 }
 
 /// POST `/auth/refresh`: rotate the refresh token.

@@ -12,5 +12,6 @@ pub mod page;
 pub mod profiles;
 pub mod projects;
 pub mod search;
+pub mod sessions;
 pub mod users;
 pub mod venue_events;

@@ -4,14 +4,14 @@ use futures_util::future::join_all;
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde_json::json;
 
-use crate::support::{PASSWORD, TestApp, spawn_app};
+use crate::support::{PASSWORD, TestApp, app, spawn_app};
 
 async fn refresh(app: &TestApp, token: &str) -> crate::support::Reply {
     app.refresh_with(&json!({"refresh_token": token})).await
 }
 
 #[actix_web::test]
-async fn refresh_rotates_and_a_reused_token_revokes_the_whole_family() {
+async fn refresh_rotates_and_an_older_generation_revokes_the_session() {
     let app = spawn_app().await;
     let gita = app.user("gita").await;
     let first = refresh(&app, &gita.refresh).await;
@@ -26,45 +26,80 @@ async fn refresh_rotates_and_a_reused_token_revokes_the_whole_family() {
             .status,
         200
     );
+    let third = refresh(&app, &second_token).await.json();
+    let third_token = third["refresh_token"].as_str().unwrap().to_owned();
 
-    // The rotated token shown again: theft. Both it and its successor die.
+    // The first token is two generations old: theft. The session ends, its newest
+    // refresh token and its access tokens with it.
     refresh(&app, &gita.refresh)
         .await
         .problem(401, "refresh_token_reused");
-    refresh(&app, &second_token)
+    refresh(&app, &third_token)
         .await
         .problem(401, "invalid_refresh_token");
+    app.verify(third["access_token"].as_str().unwrap())
+        .await
+        .problem(401, "session_revoked");
     // Another session of the same user is untouched.
     let other = app.login_user("gita", PASSWORD).await;
     assert_eq!(refresh(&app, &other.refresh).await.status, 200);
 }
 
 #[actix_web::test]
-async fn of_concurrent_refreshes_of_one_token_exactly_one_wins_and_the_family_is_revoked() {
-    let app = spawn_app().await;
+async fn concurrent_refreshes_of_one_token_all_succeed_within_the_reuse_interval() {
+    let app = app()
+        .settings(&[("REFRESH_REUSE_INTERVAL", "2")])
+        .start()
+        .await;
     let hadi = app.user("hadi").await;
     let replies = join_all((0..10).map(|_| refresh(&app, &hadi.refresh))).await;
-    let winners: Vec<_> = replies.iter().filter(|r| r.status == 200).collect();
-    assert_eq!(
-        winners.len(),
-        1,
-        "{:?}",
-        replies.iter().map(|r| r.status).collect::<Vec<_>>()
-    );
-    assert!(
-        replies
-            .iter()
-            .filter(|r| r.status != 200)
-            .all(|r| r.status == 401)
-    );
-    // The losers presented a rotated token: the winner's new token is revoked too.
-    let winner_token = winners[0].json()["refresh_token"]
+    for r in &replies {
+        assert_eq!(r.status, 200, "{}", r.text);
+    }
+    // Only hashes are stored: every caller gets the one successor of the token.
+    let received: std::collections::HashSet<String> = replies
+        .iter()
+        .map(|r| r.json()["refresh_token"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(received.len(), 1, "{received:?}");
+    let successor = received.into_iter().next().unwrap();
+    for r in &replies {
+        let access = r.json()["access_token"].as_str().unwrap().to_owned();
+        assert_eq!(app.verify(&access).await.status, 200);
+    }
+    // It works once: its own successor is new, and the session lives on.
+    let next = refresh(&app, &successor).await;
+    assert_eq!(next.status, 200, "{}", next.text);
+    let next_token = next.json()["refresh_token"].as_str().unwrap().to_owned();
+    assert_ne!(next_token, successor);
+
+    // After the interval, showing the first token again is reuse: the session ends.
+    tokio::time::sleep(std::time::Duration::from_millis(2_200)).await;
+    refresh(&app, &hadi.refresh)
+        .await
+        .problem(401, "refresh_token_reused");
+    refresh(&app, &next_token)
+        .await
+        .problem(401, "invalid_refresh_token");
+}
+
+#[actix_web::test]
+async fn only_the_immediate_predecessor_gets_its_successor_and_only_once_it_is_unused() {
+    let app = spawn_app().await;
+    let ines = app.user("ines").await;
+    let b = refresh(&app, &ines.refresh).await.json()["refresh_token"]
         .as_str()
         .unwrap()
         .to_owned();
-    refresh(&app, &winner_token)
+    // A again at once: the same B (a second tab).
+    let again = refresh(&app, &ines.refresh).await;
+    assert_eq!(again.status, 200, "{}", again.text);
+    assert_eq!(again.json()["refresh_token"], b.as_str());
+    // B is used; now A is no longer B's immediate, unused predecessor.
+    assert_eq!(refresh(&app, &b).await.status, 200);
+    refresh(&app, &ines.refresh)
         .await
-        .problem(401, "invalid_refresh_token");
+        .problem(401, "refresh_token_reused");
 }
 
 #[actix_web::test]
@@ -184,8 +219,8 @@ async fn every_kind_of_bad_access_token_is_a_401() {
     let key = secret(&app);
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
     let claims = |iss: &str, aud: &str, exp: i64| {
-        json!({"sub": omar.id, "username": "omar", "role": "superadmin", "iat": now - 10, "exp": exp,
-               "jti": uuid::Uuid::new_v4(), "iss": iss, "aud": aud})
+        json!({"sub": omar.id, "username": "omar", "role": "superadmin", "sid": uuid::Uuid::new_v4(),
+               "iat": now - 10, "exp": exp, "jti": uuid::Uuid::new_v4(), "iss": iss, "aud": aud})
     };
     // The genuine shape is accepted, which shows the forgeries fail for their flaw alone.
     let genuine = forge(
@@ -240,6 +275,11 @@ async fn every_kind_of_bad_access_token_is_a_401() {
             ),
         ),
         ("alg none", alg_none),
+        ("no session", {
+            let mut without_sid = claims("troupe", "troupe-api", now + 60);
+            without_sid.as_object_mut().unwrap().remove("sid");
+            forge(without_sid, Algorithm::HS256, &key)
+        }),
         ("garbage", "not.a.jwt".to_owned()),
     ];
     for (what, token) in bad {
@@ -259,17 +299,18 @@ async fn every_kind_of_bad_access_token_is_a_401() {
 }
 
 #[actix_web::test]
-async fn a_role_change_takes_effect_at_the_next_refresh() {
+async fn a_role_change_refuses_older_access_tokens_at_once_and_the_refresh_carries_it() {
     let app = spawn_app().await;
     let putu = app.user("putu").await;
     let root = app.root().await;
     let promote = json!({"role": "committee"});
     let reply = app.update_user(&root.access, &putu.id, &promote).await;
     assert_eq!(reply.status, 200, "{}", reply.text);
-    let old = app.verify(&putu.access).await.json();
-    assert_eq!(old["role"], "user", "the old access token keeps its claims");
+    app.verify(&putu.access).await.problem(401, "role_changed");
     let renewed = refresh(&app, &putu.refresh).await.json();
     let new_access = renewed["access_token"].as_str().unwrap();
     let new = app.verify(new_access).await.json();
     assert_eq!(new["role"], "committee");
+    // The admin's own token is untouched.
+    assert_eq!(app.verify(&root.access).await.status, 200);
 }

@@ -6,11 +6,13 @@ use std::sync::Arc;
 use super::AuthContext;
 use super::accounts::write_error;
 use super::rules::{self, Checks, may_grant, may_manage};
-use crate::db::{media, outbox, projects, refresh_tokens, user_pages, users};
+use crate::db::sessions::{self, Scope};
+use crate::db::{media, outbox, projects, user_pages, users};
 use crate::error::{AppError, AppResult, FieldErrors};
 use crate::messages::auth::{Caller, Role, User};
 use crate::messages::events::{DomainEvent, MediaDeleted, ProjectDeleted};
 use crate::messages::page::{ListKey, Page, Position};
+use crate::messages::sessions::Revocation;
 use crate::messages::users::{DeleteUser, GetUser, ListUsers, UpdateUser, UserPatch, UserView};
 use crate::problem_code::ProblemCode;
 
@@ -160,11 +162,20 @@ impl AuthContext {
             .await
             .map_err(write_error)?
             .ok_or_else(|| AppError::not_found("user"))?;
+        let mut revoked = Vec::new();
         if new_password_hash.is_some() {
             // A new password ends every session opened with the old one.
-            refresh_tokens::revoke(&tx, refresh_tokens::Revoke::User(id), "password").await?;
+            revoked = sessions::revoke(&tx, Scope::User(id), "password").await?;
         }
         tx.commit().await?;
+        // The triggers told every node; this one learns it before answering.
+        self.forget(revoked.into_iter().map(Revocation::Session));
+        if updated.role != target.role {
+            self.forget([Revocation::Role {
+                user: id,
+                role: updated.role,
+            }]);
+        }
         Ok(updated)
     }
 
@@ -246,6 +257,7 @@ impl AuthContext {
         outbox::record_many(&tx, events).await?;
         users::delete(&tx, id).await?;
         tx.commit().await?;
+        self.forget([Revocation::User(id)]);
         tracing::info!(user_id = %id, by = %caller.id, "user deleted");
         Ok(())
     }

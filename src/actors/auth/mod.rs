@@ -4,8 +4,11 @@
 
 mod accounts;
 mod manage;
+pub mod revocations;
 pub mod rules;
+mod session_admin;
 mod sessions;
+pub mod signing_keys;
 pub mod throttle;
 
 use std::sync::Arc;
@@ -16,6 +19,7 @@ use actix::{Actor, Context, Handler, ResponseFuture, Supervised};
 use crate::actors::forward::Forwarder;
 use crate::actors::hasher::HasherPool;
 use crate::actors::page_memory::PageMemory;
+use crate::config::Config;
 use crate::db::DbPool;
 use crate::error::AppResult;
 use crate::jwt::JwtKeys;
@@ -23,17 +27,57 @@ use crate::messages::auth::{GetMe, Login, Logout, LogoutAll, Refresh, Register, 
 use crate::messages::page::{Page, Position};
 use crate::messages::users::{CreateUser, DeleteUser, GetUser, ListUsers, UpdateUser, UserView};
 
-use throttle::LoginThrottle;
+use crate::messages::sessions::{
+    ClearLockout, ListSessions, RevokeOtherSessions, RevokeSession, SessionView,
+};
+use revocations::RevocationSet;
+use signing_keys::KeySource;
+use throttle::LoginLimits;
 
 /// What every auth actor instance shares.
 pub struct AuthContext {
     pub pool: DbPool,
     pub keys: Arc<JwtKeys>,
+    pub revocations: Arc<RevocationSet>,
     pub hasher: HasherPool,
-    pub throttle: LoginThrottle,
+    pub limits: LoginLimits,
     pub refresh_ttl: Duration,
+    /// `REFRESH_REUSE_INTERVAL`: how long the predecessor of a refresh token still
+    /// gets its successor.
+    pub reuse_interval: Duration,
+    /// Derives a refresh token's successor (see `sessions`); every node has it.
+    pub successor_key: ring::hmac::Key,
     /// Pages of the unfiltered users list, by where they start and their size.
     pub pages: PageMemory<(Position, u32), User>,
+}
+
+impl AuthContext {
+    pub fn new(
+        config: &Config,
+        pool: DbPool,
+        keys: Arc<JwtKeys>,
+        revocations: Arc<RevocationSet>,
+        source: &KeySource,
+        hasher_threads: usize,
+    ) -> AuthContext {
+        let auth = &config.auth;
+        AuthContext {
+            pool,
+            keys,
+            revocations,
+            hasher: HasherPool::start(auth.bcrypt_cost, hasher_threads),
+            limits: LoginLimits {
+                per_minute: auth.login_rate_limit,
+                lockout_threshold: auth.login_lockout_threshold,
+                lockout_secs: auth.login_lockout_secs,
+                lockout_max_secs: auth.login_lockout_max_secs,
+            },
+            refresh_ttl: Duration::from_secs(auth.refresh_token_ttl_secs),
+            reuse_interval: Duration::from_secs(auth.refresh_reuse_interval_secs),
+            successor_key: source.successor_key(),
+            pages: Default::default(),
+        }
+    }
 }
 
 pub struct AuthActor {
@@ -85,6 +129,10 @@ answer_with! {
     CreateUser => create_user -> User;
     UpdateUser => update_user -> User;
     DeleteUser => delete_user -> ();
+    ListSessions => list_sessions -> Vec<SessionView>;
+    RevokeSession => revoke_session -> ();
+    RevokeOtherSessions => revoke_other_sessions -> usize;
+    ClearLockout => clear_lockout -> ();
 }
 
-crate::traced!(AuthActor: Register, Login, Refresh, Logout, LogoutAll, GetMe, ListUsers, GetUser, CreateUser, UpdateUser, DeleteUser);
+crate::traced!(AuthActor: Register, Login, Refresh, Logout, LogoutAll, GetMe, ListUsers, GetUser, CreateUser, UpdateUser, DeleteUser, ListSessions, RevokeSession, RevokeOtherSessions, ClearLockout);

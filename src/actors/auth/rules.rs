@@ -167,6 +167,7 @@ mod tests {
             id: Uuid::now_v7(),
             username: "c".into(),
             role,
+            session_id: Uuid::nil(),
         }
     }
 

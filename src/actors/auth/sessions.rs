@@ -1,4 +1,15 @@
-//! Login, refresh-token rotation with reuse detection, logout.
+//! Login, refresh-token rotation with a reuse interval and reuse detection, logout.
+//!
+//! A refresh token's successor is not random: it is HMAC-SHA256(refresh key, token),
+//! the key shared by every node and never stored. So when two tabs (or ten) refresh
+//! the same token at once, the first rotates it and every other one — within
+//! `REFRESH_REUSE_INTERVAL` of that rotation, and only while the successor is itself
+//! still unused — is answered with that same successor (and a new access token),
+//! although only hashes are stored: each caller receives the one refresh token that
+//! is valid in the session, and the session stays one chain. Showing an older
+//! generation, or the predecessor after the interval or after the successor was
+//! used, is theft: the session is revoked (the hole of django-oauth-toolkit#1617,
+//! where any old token of the family worked within the interval, is closed).
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -8,10 +19,13 @@ use uuid::Uuid;
 
 use super::AuthContext;
 use super::rules::PASSWORD_MAX_BYTES;
-use crate::db::refresh_tokens::{self, Revoke, TokenState};
+use super::throttle::{AttemptKeys, Verdict};
+use crate::db::refresh_tokens::{self, TokenState};
+use crate::db::sessions::{self, NewSession, Scope};
 use crate::db::users;
 use crate::error::{AppError, AppResult, FieldErrors};
 use crate::messages::auth::{GetMe, Login, Logout, LogoutAll, Refresh, Session, User};
+use crate::messages::sessions::Revocation;
 use crate::problem_code::ProblemCode;
 
 fn invalid_credentials() -> AppError {
@@ -29,46 +43,33 @@ fn invalid_refresh_token() -> AppError {
 }
 
 /// 256 random bits, base64url: what the client holds. Only its SHA-256 is stored.
-fn new_refresh_token() -> (String, Vec<u8>) {
+fn new_refresh_token() -> String {
     let mut bytes = [0u8; 32];
     rand::rng().fill_bytes(&mut bytes);
-    let token = URL_SAFE_NO_PAD.encode(bytes);
-    let hash = token_hash(&token);
-    (token, hash)
+    URL_SAFE_NO_PAD.encode(bytes)
 }
 
 fn token_hash(token: &str) -> Vec<u8> {
     Sha256::digest(token.as_bytes()).to_vec()
 }
 
-/// Why a refresh token was refused; a rotated token shown again means it was
-/// stolen (or the client raced itself): the whole family is revoked.
-async fn refused_refresh(db: &deadpool_postgres::Client, hash: &[u8]) -> AppError {
-    let outcome = async {
-        Ok::<_, AppError>(match refresh_tokens::state(db, hash).await? {
-            TokenState::Revoked {
-                family_id,
-                rotated: true,
-            } => {
-                let revoked =
-                    refresh_tokens::revoke(db, Revoke::Family(family_id), "reuse").await?;
-                tracing::warn!(%family_id, revoked, "a rotated refresh token was reused; session revoked");
-                AppError::unauthorized(
-                    ProblemCode::RefreshTokenReused,
-                    "this refresh token was already used; the session has been revoked",
-                )
-            }
-            TokenState::Expired => AppError::unauthorized(
-                ProblemCode::RefreshTokenExpired,
-                "the refresh token has expired",
-            ),
-            TokenState::Revoked { .. } | TokenState::Unknown => invalid_refresh_token(),
-        })
-    };
-    outcome.await.unwrap_or_else(|e| e)
+fn refused(code: ProblemCode, retry_after_secs: u64) -> AppError {
+    crate::metrics::LOGIN_REFUSALS
+        .with_label_values(&[code.as_str()])
+        .inc();
+    AppError::RateLimited {
+        code,
+        retry_after_secs,
+    }
 }
 
 impl AuthContext {
+    /// The successor of a refresh token (see the module's comment).
+    fn successor(&self, token: &str) -> String {
+        let tag = ring::hmac::sign(&self.successor_key, token.as_bytes());
+        URL_SAFE_NO_PAD.encode(tag.as_ref())
+    }
+
     pub(super) async fn login(&self, msg: Login) -> AppResult<Session> {
         let login = msg.login.trim().to_lowercase();
         let mut missing = FieldErrors::new();
@@ -81,16 +82,20 @@ impl AuthContext {
         if !missing.is_empty() {
             return Err(AppError::invalid_fields(missing));
         }
-        let mut keys = vec![format!("account:{login}")];
-        if let Some(ip) = msg.client_ip {
-            keys.push(format!("ip:{ip}"));
-        }
-        if let Err(retry_after_secs) = self.throttle.check(&keys) {
-            return Err(AppError::RateLimited { retry_after_secs });
-        }
-        let found = {
+        let (found, keys) = {
             let db = self.pool.get().await?;
-            users::find_for_login(&db, &login).await?
+            let found = users::find_for_login(&db, &login).await?;
+            let keys = AttemptKeys::new(&login, found.as_ref().map(|(u, _)| u.id), msg.client_ip);
+            match self.limits.check(&db, &keys).await? {
+                Verdict::Allowed => {}
+                Verdict::RateLimited { retry_after_secs } => {
+                    return Err(refused(ProblemCode::RateLimited, retry_after_secs));
+                }
+                Verdict::AccountLocked { retry_after_secs } => {
+                    return Err(refused(ProblemCode::AccountLocked, retry_after_secs));
+                }
+            }
+            (found, keys)
         };
         // A password bcrypt cannot take matches nothing, but costs the same time.
         let hash = found
@@ -98,27 +103,43 @@ impl AuthContext {
             .filter(|_| msg.password.len() <= PASSWORD_MAX_BYTES)
             .map(|(_, hash)| hash.clone());
         let matches = self.hasher.verify(msg.password, hash).await?;
+        let db = self.pool.get().await?;
         match found {
-            Some((user, _)) if matches => self.open_session(user, Uuid::now_v7()).await,
+            Some((user, _)) if matches => {
+                self.limits.record_success(&db, &keys).await?;
+                let new = NewSession {
+                    id: Uuid::now_v7(),
+                    user_id: user.id,
+                    expires_at: self.refresh_expiry(),
+                    user_agent: msg.user_agent.as_deref(),
+                    ip: keys.ip(),
+                };
+                let refresh_token = new_refresh_token();
+                sessions::insert(&db, &new).await?;
+                refresh_tokens::insert(
+                    &db,
+                    &token_hash(&refresh_token),
+                    user.id,
+                    new.id,
+                    new.expires_at,
+                )
+                .await?;
+                self.session(user, new.id, refresh_token)
+            }
             _ => {
-                self.throttle.record_failure(&keys);
+                self.limits.record_failure(&db, &keys).await?;
+                crate::metrics::LOGIN_REFUSALS
+                    .with_label_values(&[ProblemCode::InvalidCredentials.as_str()])
+                    .inc();
                 Err(invalid_credentials())
             }
         }
     }
 
-    /// Issues an access token and a refresh token in `family_id`.
-    async fn open_session(&self, user: User, family_id: Uuid) -> AppResult<Session> {
-        let (refresh_token, hash) = new_refresh_token();
-        let db = self.pool.get().await?;
-        refresh_tokens::insert(&db, &hash, user.id, family_id, self.refresh_expiry()).await?;
-        self.session(user, refresh_token)
-    }
-
-    fn session(&self, user: User, refresh_token: String) -> AppResult<Session> {
+    fn session(&self, user: User, session_id: Uuid, refresh_token: String) -> AppResult<Session> {
         let access = self
             .keys
-            .issue(user.id, &user.username, user.role)
+            .issue(user.id, &user.username, user.role, session_id)
             .map_err(AppError::internal)?;
         Ok(Session {
             access_token: access.token,
@@ -138,23 +159,75 @@ impl AuthContext {
             return Err(AppError::invalid_field("refresh_token", "is required"));
         }
         let hash = token_hash(presented);
+        let successor = self.successor(presented);
         let mut db = self.pool.get().await?;
         let tx = db.transaction().await?;
+        // Of concurrent refreshes of one token the row lock lets one rotate it; the
+        // others wait for its commit and then find the successor stored.
         let Some((user_id, family_id)) = refresh_tokens::rotate(&tx, &hash).await? else {
             drop(tx);
             // The same connection: asking the pool for a second one while holding
             // this one starves the pool when many refreshes race.
-            return Err(refused_refresh(&db, &hash).await);
+            return self.refresh_again(&db, &hash, successor).await;
         };
-        // The role is read again: role changes take effect at the next refresh.
+        // The role is read again: a role change shows in the next access token.
         let Some(user) = users::find(&tx, user_id).await? else {
             return Err(invalid_refresh_token());
         };
-        let (refresh_token, new_hash) = new_refresh_token();
-        refresh_tokens::insert(&tx, &new_hash, user.id, family_id, self.refresh_expiry()).await?;
+        let expires_at = self.refresh_expiry();
+        refresh_tokens::insert(&tx, &token_hash(&successor), user.id, family_id, expires_at)
+            .await?;
+        sessions::touch(&tx, family_id, expires_at).await?;
         tx.commit().await?;
-        self.session(user, refresh_token)
+        self.session(user, family_id, successor)
     }
+
+    /// A token that could not be rotated: the predecessor of a live successor
+    /// within the reuse interval gets that successor; a rotated token otherwise is
+    /// theft (or a client racing itself beyond the interval): the session ends.
+    async fn refresh_again(
+        &self,
+        db: &deadpool_postgres::Client,
+        hash: &[u8],
+        successor: String,
+    ) -> AppResult<Session> {
+        match refresh_tokens::state(db, hash).await? {
+            TokenState::Rotated {
+                user_id,
+                family_id,
+                secs_ago,
+            } => {
+                let within = secs_ago <= self.reuse_interval.as_secs_f64();
+                if within && refresh_tokens::is_live(db, &token_hash(&successor), family_id).await?
+                {
+                    let user = users::find(db, user_id)
+                        .await?
+                        .ok_or_else(invalid_refresh_token)?;
+                    return self.session(user, family_id, successor);
+                }
+                let revoked = sessions::revoke(db, Scope::One(family_id), "reuse").await?;
+                self.forget(revoked.into_iter().map(Revocation::Session));
+                tracing::warn!(%family_id, "a rotated refresh token was reused; session revoked");
+                Err(AppError::unauthorized(
+                    ProblemCode::RefreshTokenReused,
+                    "this refresh token was already used; the session has been revoked",
+                ))
+            }
+            TokenState::Expired => Err(AppError::unauthorized(
+                ProblemCode::RefreshTokenExpired,
+                "the refresh token has expired",
+            )),
+            TokenState::Revoked | TokenState::Unknown => Err(invalid_refresh_token()),
+        }
+    }
+
+    /// Tells this node's revocation set at once (other nodes hear of it by NOTIFY).
+    pub(super) fn forget(&self, revocations: impl IntoIterator<Item = Revocation>) {
+        for revocation in revocations {
+            self.revocations.add(revocation);
+        }
+    }
+
     pub(super) async fn logout(&self, msg: Logout) -> AppResult<()> {
         let hash = token_hash(msg.refresh_token.trim());
         let db = self.pool.get().await?;
@@ -169,13 +242,15 @@ impl AuthContext {
                 "this refresh token belongs to another user",
             ));
         }
-        refresh_tokens::revoke(&db, Revoke::Family(family_id), "logout").await?;
+        let revoked = sessions::revoke(&db, Scope::One(family_id), "logout").await?;
+        self.forget(revoked.into_iter().map(Revocation::Session));
         Ok(())
     }
 
     pub(super) async fn logout_all(&self, msg: LogoutAll) -> AppResult<()> {
         let db = self.pool.get().await?;
-        refresh_tokens::revoke(&db, Revoke::User(msg.caller.id), "logout").await?;
+        let revoked = sessions::revoke(&db, Scope::User(msg.caller.id), "logout").await?;
+        self.forget(revoked.into_iter().map(Revocation::Session));
         Ok(())
     }
 

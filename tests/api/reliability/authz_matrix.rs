@@ -5,7 +5,7 @@
 use serde_json::{Value, json};
 
 use crate::support::media_fixtures::png;
-use crate::support::{PASSWORD, TestApp, TestUser, spawn_app};
+use crate::support::{PASSWORD, ROOT_PASSWORD, ROOT_USERNAME, TestApp, TestUser, spawn_app};
 
 /// The callers, in the order of each row's expectations.
 const CALLERS: [&str; 6] = [
@@ -17,8 +17,8 @@ const CALLERS: [&str; 6] = [
     "superadmin",
 ];
 
-/// `{project}`, `{media}`, `{user}` (a target user of role `user`), `{owner}` and
-/// `{ticket}` (unique) are filled in per cell.
+/// `{project}`, `{media}`, `{user}` (a target user of role `user`), `{session}` (a
+/// session of that user), `{owner}` and `{ticket}` (unique) are filled in per cell.
 struct Row {
     method: &'static str,
     path: &'static str,
@@ -108,6 +108,31 @@ const TABLE: &[Row] = &[
         "/auth/logout-all",
         None,
         [401, 200, 200, 200, 200, 200],
+    ),
+    row(
+        "GET",
+        "/auth/sessions",
+        None,
+        [401, 200, 200, 200, 200, 200],
+    ),
+    row(
+        "POST",
+        "/auth/sessions/revoke-others",
+        None,
+        [401, 200, 200, 200, 200, 200],
+    ),
+    // Another user's session is nobody else's to end here (admins use /users/…).
+    row(
+        "DELETE",
+        "/auth/sessions/{session}",
+        None,
+        [401, 404, 404, 404, 404, 404],
+    ),
+    row(
+        "GET",
+        "/.well-known/jwks.json",
+        None,
+        [200, 200, 200, 200, 200, 200],
     ),
     // The owner or an admin.
     row(
@@ -259,6 +284,25 @@ const TABLE: &[Row] = &[
         Some(r#"{"ticket_id": "never{ticket}", "reason": "matrix"}"#),
         [401, 403, 403, 403, 409, 409],
     ),
+    // A user's sessions and lockout: admins, for users of lower rank.
+    row(
+        "GET",
+        "/users/{user}/sessions",
+        None,
+        [401, 403, 403, 403, 200, 200],
+    ),
+    row(
+        "DELETE",
+        "/users/{user}/sessions/{session}",
+        None,
+        [401, 403, 403, 403, 204, 204],
+    ),
+    row(
+        "DELETE",
+        "/users/{user}/lockout",
+        None,
+        [401, 403, 403, 403, 204, 204],
+    ),
     // Granting roles: only a role strictly above (superadmin: any).
     row(
         "PATCH",
@@ -275,6 +319,7 @@ const TABLE: &[Row] = &[
 ];
 
 struct Cast {
+    names: [&'static str; 5],
     user: TestUser,
     owner: TestUser,
     committee: TestUser,
@@ -283,6 +328,19 @@ struct Cast {
 }
 
 impl Cast {
+    async fn renew(&mut self, app: &TestApp, caller: usize) {
+        let password = if caller == 5 { ROOT_PASSWORD } else { PASSWORD };
+        let fresh = app.login_user(self.names[caller - 1], password).await;
+        let slot = match caller {
+            1 => &mut self.user,
+            2 => &mut self.owner,
+            3 => &mut self.committee,
+            4 => &mut self.admin,
+            _ => &mut self.superadmin,
+        };
+        slot.access = fresh.access;
+    }
+
     fn token(&self, caller: &str) -> Option<&str> {
         let user = match caller {
             "user" => &self.user,
@@ -310,7 +368,14 @@ async fn resources(app: &TestApp, cast: &Cast, cell: usize) -> Vec<(&'static str
         .create_user(&cast.superadmin.access, &target)
         .await
         .json();
+    let login = app.login_user(&format!("target{cell}"), PASSWORD).await;
+    let sessions = app
+        .call("GET", "/auth/sessions", &login.access, None)
+        .await
+        .json();
+    let session = sessions[0]["id"].as_str().expect("session").to_owned();
     vec![
+        ("{session}", session),
         ("{project}", project),
         ("{media}", media["id"].as_str().expect("media").to_owned()),
         ("{user}", target["id"].as_str().expect("user").to_owned()),
@@ -322,7 +387,8 @@ async fn resources(app: &TestApp, cast: &Cast, cell: usize) -> Vec<(&'static str
 #[actix_web::test]
 async fn every_endpoint_answers_every_kind_of_caller_as_spec_section_1_says() {
     let app = spawn_app().await;
-    let cast = Cast {
+    let mut cast = Cast {
+        names: ["someone", "owner", "clerk", "ada", ROOT_USERNAME],
         user: app.user("someone").await,
         owner: app.user("owner").await,
         committee: app.user_with_role("clerk", "committee").await,
@@ -355,6 +421,10 @@ async fn every_endpoint_answers_every_kind_of_caller_as_spec_section_1_says() {
                 req = req.json(&body);
             }
             let reply = app.send(req).await;
+            if row.path == "/auth/logout-all" && i > 0 {
+                // It ended the caller's session: log them in again.
+                cast.renew(&app, i).await;
+            }
             if reply.status != row.expect[i] {
                 failures.push(format!(
                     "{} {} as {caller}: {} (expected {}) {}",
