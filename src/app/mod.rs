@@ -12,7 +12,7 @@ use actix_web::{App, HttpServer, web};
 use crate::actors::Actors;
 use crate::actors::auth::signing_keys::{KeyError, KeySource};
 use crate::config::{BootstrapAdmin, Config};
-use crate::db::{self, DbSetupError};
+use crate::db::{self, DbSetupError, token_revocations};
 use crate::error::AppError;
 use crate::events::routing::Route;
 use crate::http::client_ip::TrustedProxies;
@@ -60,6 +60,18 @@ impl Application {
         let ring = source.load(&pool).await.map_err(StartupError::Keys)?;
         let actors = Actors::start(&config, pool.clone(), routes, source, ring)
             .map_err(StartupError::Setup)?;
+        // Before the first request: the revocations of the last token lifetime (the
+        // feed actor reads them again whenever its LISTEN session (re)opens).
+        let recent = {
+            let db = pool
+                .get()
+                .await
+                .map_err(|e| StartupError::Setup(std::io::Error::other(e)))?;
+            token_revocations::recent(&db, actors.revocations.keep_secs())
+                .await
+                .map_err(|e| StartupError::Setup(std::io::Error::other(e)))?
+        };
+        actors.revocations.replace(recent);
         if let Some(admin) = &config.auth.bootstrap_admin {
             bootstrap_admin(&actors, admin).await?;
         }

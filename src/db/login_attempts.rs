@@ -107,6 +107,26 @@ pub async fn clear(db: &impl GenericClient, keys: &[String]) -> Result<u64, toki
     .await
 }
 
+/// Starts `key`'s count again, keeping its lock and how many lockouts it had (so a
+/// stranger's next lockout is still longer).
+#[tracing::instrument(
+    name = "sql",
+    level = "debug",
+    skip_all,
+    fields(call = "login_attempts::reset_failures")
+)]
+pub async fn reset_failures(
+    db: &impl GenericClient,
+    key: &str,
+) -> Result<u64, tokio_postgres::Error> {
+    db.execute(
+        &db.prepare_cached("UPDATE login_attempts SET failures = 0 WHERE key = $1")
+            .await?,
+        &[&key],
+    )
+    .await
+}
+
 /// Forgets every counter of an account (an admin's unlock).
 #[tracing::instrument(
     name = "sql",

@@ -9,9 +9,8 @@
 //!
 //! A stranger must not be able to lock the owner out for good: the account lockout
 //! does not apply at addresses the account logged in from in the last 90 days (the
-//! owner's usual devices), where only that address's own limit counts; a successful
-//! login clears the account's counters, and an admin can clear them
-//! (`DELETE /users/{id}/lockout`).
+//! owner's usual devices), where only that address's own limit counts; an admin
+//! clears a lockout with `DELETE /users/{id}/lockout`.
 
 use std::net::IpAddr;
 
@@ -169,8 +168,10 @@ impl LoginLimits {
         Ok(())
     }
 
-    /// The owner got in: their account's counters start again (the address's own
-    /// counter does not, so one good account cannot launder an attacker's address).
+    /// The owner got in: the count of this account at this address is forgotten and
+    /// the account's count starts again — but an account lockout stays for other
+    /// addresses, and the next one is still longer; the address's own counter stays
+    /// too, so one good account cannot launder an attacker's address.
     pub async fn record_success(
         &self,
         db: &impl GenericClient,
@@ -179,9 +180,10 @@ impl LoginLimits {
         if !self.enabled() {
             return Ok(());
         }
-        let mut clear: Vec<String> = keys.account_ip_key().into_iter().collect();
-        clear.push(keys.account_key());
-        login_attempts::clear(db, &clear).await?;
+        if let Some(key) = keys.account_ip_key() {
+            login_attempts::clear(db, &[key]).await?;
+        }
+        login_attempts::reset_failures(db, &keys.account_key()).await?;
         Ok(())
     }
 }
