@@ -51,11 +51,24 @@ const refreshed = await client.POST("/auth/refresh", {
   body: { refresh_token: login.data.refresh_token },
 });
 if (!refreshed.data) fail("refresh", refreshed.response.status, refreshed.error);
+// A second tab refreshing the same token at once: the same successor (issue 18).
+const secondTab = await client.POST("/auth/refresh", {
+  body: { refresh_token: login.data.refresh_token },
+});
+if (secondTab.data?.refresh_token !== refreshed.data.refresh_token)
+  fail("a second tab gets the same successor", secondTab.response.status, secondTab.error);
+const next = await client.POST("/auth/refresh", {
+  body: { refresh_token: refreshed.data.refresh_token },
+});
+if (!next.data) fail("refresh the successor", next.response.status, next.error);
+const sessions = await client.GET("/auth/sessions", { headers: bearer(next.data.access_token) });
+if (!sessions.data || sessions.data.length !== 1 || !sessions.data[0]?.current)
+  fail("one current session", sessions.response.status, sessions.error);
 const reused = await client.POST("/auth/refresh", {
   body: { refresh_token: login.data.refresh_token },
 });
 if (reused.response.status !== 401) fail("refresh reuse is refused", reused.response.status, reused.error);
-step("refresh", "rotated; the old refresh token is refused (401)");
+step("refresh", "rotated; a second tab gets the same successor; an older generation is refused (401)");
 // Reuse revokes the session (SPEC §2), so this client logs in again.
 const relogin = await client.POST("/auth/login", { body: { login: username, password } });
 if (!relogin.data) fail("login again", relogin.response.status, relogin.error);
