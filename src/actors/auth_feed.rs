@@ -5,7 +5,8 @@
 //! after every lost LISTEN session the revocations of the last token lifetime and
 //! the keys are read again, so a restart or a network blip never forgets one. It
 //! also reloads the keys every minute (dropping keys past their last token) and
-//! prunes revocations and login counters nobody needs any more.
+//! prunes revocations, login counters, sessions and refresh tokens nobody needs
+//! any more.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -15,12 +16,14 @@ use actix::prelude::*;
 use crate::actors::auth::revocations::RevocationSet;
 use crate::actors::auth::signing_keys::KeySource;
 use crate::backoff::{Backoff, RetryPolicy};
-use crate::db::{DbPool, listen, login_attempts, token_revocations};
+use crate::db::{DbPool, listen, login_attempts, sessions, token_revocations};
 use crate::jwt::JwtKeys;
 use crate::messages::sessions::Revocation;
 
 const KEY_RELOAD: Duration = Duration::from_secs(60);
 const PRUNE: Duration = Duration::from_secs(600);
+/// Revocations arriving within this long of each other are applied together.
+const COALESCE: Duration = Duration::from_millis(5);
 
 pub struct AuthFeedActor {
     pool: DbPool,
@@ -30,6 +33,8 @@ pub struct AuthFeedActor {
     source: Arc<KeySource>,
     listener: Option<tokio_postgres::Client>,
     reconnect: Backoff,
+    /// Revocations heard of but not yet applied: a burst is applied as one change.
+    pending: Vec<Revocation>,
 }
 
 impl AuthFeedActor {
@@ -49,6 +54,7 @@ impl AuthFeedActor {
             source,
             listener: None,
             reconnect: Backoff::new(RetryPolicy::reconnect_within(Duration::from_secs(5))),
+            pending: Vec::new(),
         }
     }
 
@@ -118,9 +124,12 @@ impl AuthFeedActor {
         let prune = async move {
             let Ok(db) = pool.get().await else { return };
             // An hour past the token lifetime: a node's clock may lag a little.
-            let revocations = token_revocations::prune(&db, keep + 3600.0).await;
-            let counters = login_attempts::prune(&db).await;
-            if let (Err(e), _) | (_, Err(e)) = (revocations, counters) {
+            let results = [
+                token_revocations::prune(&db, keep + 3600.0).await,
+                login_attempts::prune(&db).await,
+                sessions::prune(&db).await,
+            ];
+            if let Some(Err(e)) = results.iter().find(|r| r.is_err()) {
                 tracing::warn!(error = %e, "auth feed: cannot prune");
             }
         };
@@ -145,7 +154,12 @@ impl StreamHandler<(String, String)> for AuthFeedActor {
         if channel == "troupe_keys" {
             self.reload_keys(ctx);
         } else if let Some(revocation) = Revocation::from_payload(&payload) {
-            self.revocations.add(revocation);
+            if self.pending.is_empty() {
+                ctx.run_later(COALESCE, |act, _| {
+                    act.revocations.add(std::mem::take(&mut act.pending));
+                });
+            }
+            self.pending.push(revocation);
         } else {
             tracing::warn!(%payload, "auth feed: an unreadable revocation; reading them all");
             self.reload_revocations(ctx);

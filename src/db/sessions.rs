@@ -174,3 +174,33 @@ pub async fn known_address(
         .await?;
     Ok(row.get(0))
 }
+
+/// Deletes sessions that ended (expired or revoked) more than 90 days ago, with their
+/// refresh tokens, and refresh tokens that expired (an expired token is refused
+/// either way). 90 days: the window of "addresses the account used".
+#[tracing::instrument(
+    name = "sql",
+    level = "debug",
+    skip_all,
+    fields(call = "sessions::prune")
+)]
+pub async fn prune(db: &impl GenericClient) -> Result<u64, tokio_postgres::Error> {
+    let sessions = db
+        .execute(
+            &db.prepare_cached(
+                "DELETE FROM sessions WHERE greatest(expires_at, coalesce(revoked_at, expires_at))
+                 < now() - interval '90 days'",
+            )
+            .await?,
+            &[],
+        )
+        .await?;
+    let tokens = db
+        .execute(
+            &db.prepare_cached("DELETE FROM refresh_tokens WHERE expires_at < now()")
+                .await?,
+            &[],
+        )
+        .await?;
+    Ok(sessions + tokens)
+}

@@ -9,7 +9,7 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use ed25519_dalek::SigningKey;
 use ed25519_dalek::pkcs8::EncodePrivateKey;
-use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey};
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Validation};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
@@ -32,6 +32,7 @@ struct Signer {
 
 pub struct KeyRing {
     algorithm: Algorithm,
+    validation: Validation,
     signers: Vec<Signer>,
     verifiers: HashMap<String, DecodingKey>,
     /// HS256: the one key, also for tokens that name no `kid`.
@@ -58,6 +59,7 @@ impl KeyRing {
         let kid = secret_kid(secret);
         KeyRing {
             algorithm: Algorithm::HS256,
+            validation: super::validation(Algorithm::HS256),
             signers: vec![Signer {
                 kid: kid.clone(),
                 key: EncodingKey::from_secret(secret),
@@ -97,6 +99,7 @@ impl KeyRing {
         }
         Some(KeyRing {
             algorithm: Algorithm::EdDSA,
+            validation: super::validation(Algorithm::EdDSA),
             signers,
             verifiers,
             only: None,
@@ -106,6 +109,10 @@ impl KeyRing {
 
     pub fn algorithm(&self) -> Algorithm {
         self.algorithm
+    }
+
+    pub(super) fn validation(&self) -> &Validation {
+        &self.validation
     }
 
     /// The key to sign with now: the newest that has started signing and is not

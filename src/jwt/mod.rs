@@ -7,9 +7,10 @@ pub mod key_ring;
 pub mod sealed;
 mod secret;
 
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 use std::time::Instant;
 
+use arc_swap::ArcSwap;
 use jsonwebtoken::{Header, Validation};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -47,14 +48,16 @@ pub struct AccessToken {
 
 /// The keys and rules for issuing and verifying access tokens.
 pub struct JwtKeys {
-    ring: RwLock<Arc<KeyRing>>,
+    /// Read on every request without a lock or a shared counter (arc-swap), replaced
+    /// by a rotation.
+    ring: ArcSwap<KeyRing>,
     ttl_secs: u64,
 }
 
 impl JwtKeys {
     pub fn new(ring: KeyRing, ttl_secs: u64) -> Self {
         JwtKeys {
-            ring: RwLock::new(Arc::new(ring)),
+            ring: ArcSwap::from_pointee(ring),
             ttl_secs,
         }
     }
@@ -65,13 +68,13 @@ impl JwtKeys {
     }
 
     pub fn ring(&self) -> Arc<KeyRing> {
-        self.ring.read().unwrap_or_else(|p| p.into_inner()).clone()
+        self.ring.load_full()
     }
 
     /// A rotation (or a reload) replaces the ring; tokens in flight keep verifying
     /// as long as the new ring still knows their key.
     pub fn replace(&self, ring: KeyRing) {
-        *self.ring.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(ring);
+        self.ring.store(Arc::new(ring));
     }
 
     pub fn ttl_secs(&self) -> u64 {
@@ -97,7 +100,7 @@ impl JwtKeys {
             iss: ISSUER.to_owned(),
             aud: AUDIENCE.to_owned(),
         };
-        let ring = self.ring();
+        let ring = self.ring.load();
         let (kid, key) = ring
             .signer(Instant::now())
             .ok_or(jsonwebtoken::errors::ErrorKind::InvalidKeyFormat)?;
@@ -114,21 +117,31 @@ impl JwtKeys {
     /// algorithm than the ring's, unknown key, expired, wrong issuer or audience,
     /// malformed).
     pub fn verify(&self, token: &str) -> Option<Claims> {
-        let header = jsonwebtoken::decode_header(token).ok()?;
-        let ring = self.ring();
-        if header.alg != ring.algorithm() {
-            return None;
-        }
-        let key = ring.verifier(header.kid.as_deref())?;
-        let mut validation = Validation::new(ring.algorithm());
-        validation.set_issuer(&[ISSUER]);
-        validation.set_audience(&[AUDIENCE]);
-        validation.set_required_spec_claims(&["exp", "iat", "sub", "iss", "aud"]);
-        validation.leeway = LEEWAY_SECS;
-        jsonwebtoken::decode::<Claims>(token, key, &validation)
+        let ring = self.ring.load();
+        // One HS256 secret verifies every token whatever its kid: no need to read
+        // the header twice. Otherwise the kid picks the key (the algorithm is still
+        // checked against the ring's by the validation).
+        let key = match ring.verifier(None) {
+            Some(only) => only,
+            None => {
+                let header = jsonwebtoken::decode_header(token).ok()?;
+                ring.verifier(header.kid.as_deref())?
+            }
+        };
+        jsonwebtoken::decode::<Claims>(token, key, ring.validation())
             .ok()
             .map(|data| data.claims)
     }
+}
+
+/// What a valid token of `algorithm` must be: issuer, audience, the time claims.
+fn validation(algorithm: jsonwebtoken::Algorithm) -> Validation {
+    let mut validation = Validation::new(algorithm);
+    validation.set_issuer(&[ISSUER]);
+    validation.set_audience(&[AUDIENCE]);
+    validation.set_required_spec_claims(&["exp", "iat", "sub", "iss", "aud"]);
+    validation.leeway = LEEWAY_SECS;
+    validation
 }
 
 impl Claims {

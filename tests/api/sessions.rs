@@ -230,3 +230,35 @@ async fn a_restarted_node_and_a_node_whose_listen_session_broke_still_refuse() {
     assert!(refused, "B refuses after reconnecting");
     assert!(refused_within_a_second(&c, &qia.access, "session_revoked").await);
 }
+
+#[actix_web::test]
+async fn sessions_ended_long_ago_and_expired_refresh_tokens_are_pruned_and_nothing_else() {
+    let app = spawn_app().await;
+    let wim = app.user("wim").await;
+    let old = app.login_user("wim", PASSWORD).await;
+    app.sql(&format!(
+        "UPDATE sessions SET expires_at = now() - interval '91 days'
+         WHERE user_id = '{}' AND id <> (SELECT id FROM sessions WHERE user_id = '{}'
+                                          ORDER BY created_at LIMIT 1);
+         UPDATE refresh_tokens SET expires_at = now() - interval '91 days'
+         WHERE family_id IN (SELECT id FROM sessions WHERE expires_at < now())",
+        wim.id, wim.id
+    ))
+    .await;
+    let db = app.pool.get().await.expect("db");
+    let pruned = troupe::db::sessions::prune(&db).await.expect("prune");
+    assert_eq!(pruned, 1, "one session (its refresh tokens go with it)");
+    let left = sessions(&app, &wim.access).await;
+    assert_eq!(left.as_array().unwrap().len(), 1);
+    assert_eq!(left[0]["current"], true);
+    // The pruned session's refresh token is gone; the live one still works.
+    app.refresh_with(&json!({"refresh_token": old.refresh}))
+        .await
+        .problem(401, "invalid_refresh_token");
+    assert_eq!(
+        app.refresh_with(&json!({"refresh_token": wim.refresh}))
+            .await
+            .status,
+        200
+    );
+}

@@ -7,9 +7,10 @@
 //! held is bounded by the revocations of one token lifetime.
 
 use std::collections::HashMap;
-use std::sync::RwLock;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use arc_swap::ArcSwap;
 use uuid::Uuid;
 
 use crate::jwt::Claims;
@@ -25,7 +26,7 @@ pub enum Refusal {
     AccountGone,
 }
 
-#[derive(Default)]
+#[derive(Default, Clone)]
 struct Entries {
     sessions: HashMap<Uuid, Instant>,
     users: HashMap<Uuid, Instant>,
@@ -62,17 +63,22 @@ impl Entries {
     }
 }
 
+/// Read on every request without a lock or a shared counter (arc-swap); a change
+/// copies the entries and swaps them in, serialized by `write`. Revocations are rare
+/// beside reads, so readers pay nothing for them.
 pub struct RevocationSet {
     /// How long an entry matters: the access-token lifetime plus the clock leeway.
     keep: Duration,
-    entries: RwLock<Entries>,
+    entries: ArcSwap<Entries>,
+    write: Mutex<()>,
 }
 
 impl RevocationSet {
     pub fn new(access_ttl_secs: u64) -> Self {
         RevocationSet {
             keep: Duration::from_secs(access_ttl_secs.saturating_add(crate::jwt::LEEWAY_SECS)),
-            entries: RwLock::new(Entries::default()),
+            entries: ArcSwap::from_pointee(Entries::default()),
+            write: Mutex::new(()),
         }
     }
 
@@ -83,7 +89,7 @@ impl RevocationSet {
 
     /// `Err` when the token is revoked. A read lock and at most three hash lookups.
     pub fn check(&self, claims: &Claims) -> Result<(), Refusal> {
-        let entries = self.entries.read().unwrap_or_else(|p| p.into_inner());
+        let entries = self.entries.load();
         if entries.is_empty() {
             return Ok(());
         }
@@ -101,13 +107,17 @@ impl RevocationSet {
         }
     }
 
-    /// A revocation that just happened (here, or heard of from another node).
-    pub fn add(&self, revocation: Revocation) {
+    /// Revocations that just happened (here, or heard of from another node).
+    pub fn add(&self, revocations: impl IntoIterator<Item = Revocation>) {
+        let _writer = self.write.lock().unwrap_or_else(|p| p.into_inner());
         let now = Instant::now();
-        let mut entries = self.entries.write().unwrap_or_else(|p| p.into_inner());
+        let mut entries = Entries::clone(&self.entries.load());
         entries.sweep(now);
-        entries.add(revocation, now + self.keep);
+        for revocation in revocations {
+            entries.add(revocation, now + self.keep);
+        }
         crate::metrics::revocations_tracked(entries.len());
+        self.entries.store(Arc::new(entries));
     }
 
     /// Replaces everything with what the database holds (`age_secs` old each).
@@ -122,11 +132,12 @@ impl RevocationSet {
         }
         fresh.sweep(now);
         crate::metrics::revocations_tracked(fresh.len());
-        *self.entries.write().unwrap_or_else(|p| p.into_inner()) = fresh;
+        let _writer = self.write.lock().unwrap_or_else(|p| p.into_inner());
+        self.entries.store(Arc::new(fresh));
     }
 
     pub fn len(&self) -> usize {
-        self.entries.read().unwrap_or_else(|p| p.into_inner()).len()
+        self.entries.load().len()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -157,22 +168,22 @@ mod tests {
         let set = RevocationSet::new(300);
         let (ana, sid, other_sid) = (Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7());
         assert_eq!(set.check(&claims(ana, sid, Role::User)), Ok(()));
-        set.add(Revocation::Session(sid));
+        set.add([Revocation::Session(sid)]);
         assert_eq!(
             set.check(&claims(ana, sid, Role::User)),
             Err(Refusal::SessionRevoked)
         );
         assert_eq!(set.check(&claims(ana, other_sid, Role::User)), Ok(()));
-        set.add(Revocation::Role {
+        set.add([Revocation::Role {
             user: ana,
             role: Role::Committee,
-        });
+        }]);
         assert_eq!(
             set.check(&claims(ana, other_sid, Role::User)),
             Err(Refusal::RoleChanged)
         );
         assert_eq!(set.check(&claims(ana, other_sid, Role::Committee)), Ok(()));
-        set.add(Revocation::User(ana));
+        set.add([Revocation::User(ana)]);
         assert_eq!(
             set.check(&claims(ana, other_sid, Role::Committee)),
             Err(Refusal::AccountGone)

@@ -223,9 +223,7 @@ impl AuthContext {
 
     /// Tells this node's revocation set at once (other nodes hear of it by NOTIFY).
     pub(super) fn forget(&self, revocations: impl IntoIterator<Item = Revocation>) {
-        for revocation in revocations {
-            self.revocations.add(revocation);
-        }
+        self.revocations.add(revocations);
     }
 
     pub(super) async fn logout(&self, msg: Logout) -> AppResult<()> {
