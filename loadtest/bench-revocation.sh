@@ -20,7 +20,14 @@ DURATION=${DURATION:-8s}
 PG=postgres://postgres@127.0.0.1:5432
 WORK=$(mktemp -d)
 PIDS=()
-trap 'kill "${PIDS[@]}" 2>/dev/null; wait 2>/dev/null; rm -rf "$WORK"' EXIT
+cleanup() {
+  kill "${PIDS[@]}" 2>/dev/null; wait 2>/dev/null
+  for name in base new eddsa; do
+    psql "$PG/postgres" -qc "DROP DATABASE IF EXISTS troupe_bench_rev_$name WITH (FORCE)"
+  done
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
 
 start() { # name binary port extra-env...
   local name=$1 bin=$2 port=$3; shift 3
@@ -28,7 +35,7 @@ start() { # name binary port extra-env...
   mkdir -p "$WORK/$name"
   env APP_PORT="$port" DATA_DIR="$WORK/$name" DATABASE_URL="$PG/troupe_bench_rev_$name" \
     JWT_SECRET=bench-revocation-secret-of-32-bytes-or-more ACCESS_TOKEN_TTL=3600 \
-    LOGIN_RATE_LIMIT=0 BCRYPT_COST=10 RUST_LOG=warn "$@" "$bin" serve &
+    LOGIN_RATE_LIMIT=0 BCRYPT_COST=10 RUST_LOG=warn "$@" "$bin" serve >"$WORK/$name.log" 2>&1 &
   PIDS+=($!)
   for _ in $(seq 150); do curl -sf "http://127.0.0.1:$port/ready" >/dev/null && break; sleep 0.2; done
   curl -sf -XPOST "http://127.0.0.1:$port/auth/register" -H 'content-type: application/json' \
@@ -47,7 +54,7 @@ psql "$PG/troupe_bench_rev_new" -qc "
 kill "${PIDS[1]}"; wait "${PIDS[1]}" 2>/dev/null || true
 env APP_PORT=18092 DATA_DIR="$WORK/new" DATABASE_URL="$PG/troupe_bench_rev_new" \
   JWT_SECRET=bench-revocation-secret-of-32-bytes-or-more ACCESS_TOKEN_TTL=3600 \
-  LOGIN_RATE_LIMIT=0 BCRYPT_COST=10 RUST_LOG=warn "$NEW" serve &
+  LOGIN_RATE_LIMIT=0 BCRYPT_COST=10 RUST_LOG=warn "$NEW" serve >"$WORK/new.log" 2>&1 &
 PIDS[1]=$!
 for _ in $(seq 150); do curl -sf http://127.0.0.1:18092/ready >/dev/null && break; sleep 0.2; done
 tracked=$(curl -s http://127.0.0.1:18092/metrics | awk '/^auth_revocations_tracked/ {print $2}')
