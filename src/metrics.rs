@@ -165,6 +165,27 @@ pub static THUMBNAILS: LazyLock<HistogramVec> = LazyLock::new(|| {
     )
 });
 
+/// 1 while a dependency answers (database, event_bus, search, storage), 0 when it
+/// does not: set by every readiness check and every scrape of `/metrics`.
+pub static DEPENDENCY_UP: LazyLock<IntGaugeVec> = LazyLock::new(|| {
+    register(
+        IntGaugeVec::new(
+            Opts::new(
+                "dependency_up",
+                "Whether a dependency answers (1) or not (0)",
+            ),
+            &["dependency"],
+        )
+        .expect("valid metric definition"),
+    )
+});
+
+pub fn dependency_up(dependency: &str, up: bool) {
+    DEPENDENCY_UP
+        .with_label_values(&[dependency])
+        .set(i64::from(up));
+}
+
 /// Revoked sessions, role changes and deleted users this node refuses tokens of.
 pub static REVOCATIONS_TRACKED: LazyLock<prometheus::IntGauge> = LazyLock::new(|| {
     register(
@@ -209,6 +230,7 @@ pub fn render() -> String {
     LazyLock::force(&SEARCH_DOCUMENTS_WRITTEN);
     LazyLock::force(&THUMBNAILS);
     LazyLock::force(&REVOCATIONS_TRACKED);
+    LazyLock::force(&DEPENDENCY_UP);
     LazyLock::force(&LOGIN_REFUSALS);
     let mut out = Vec::new();
     if let Err(e) = TextEncoder::new().encode(&REGISTRY.gather(), &mut out) {

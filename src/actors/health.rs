@@ -47,6 +47,17 @@ impl Actor for HealthActor {
 
 impl Supervised for HealthActor {}
 
+/// Without a broker of its own, this process's events wait safely in the outbox:
+/// the bus check is the broker link where there is one.
+async fn bus_connected(publisher: Option<Addr<AmqpPublisher>>) -> bool {
+    match publisher {
+        None => true,
+        Some(p) => tokio::time::timeout(PROBE_TIMEOUT, p.send(IsConnected))
+            .await
+            .is_ok_and(|r| r.unwrap_or(false)),
+    }
+}
+
 fn state(ok: bool) -> CheckState {
     if ok { CheckState::Ok } else { CheckState::Down }
 }
@@ -66,20 +77,21 @@ impl Handler<CheckReadiness> for HealthActor {
             })
             .await
             .is_ok_and(|r| r.is_some());
-            // Without a broker of its own, this process's events wait safely in
-            // the outbox: the bus check is the broker link where there is one.
-            let event_bus = match publisher {
-                None => true,
-                Some(p) => tokio::time::timeout(PROBE_TIMEOUT, p.send(IsConnected))
-                    .await
-                    .is_ok_and(|r| r.unwrap_or(false)),
-            };
+            let event_bus = bus_connected(publisher).await;
             let storage = tokio::time::timeout(PROBE_TIMEOUT, store.healthy())
                 .await
                 .unwrap_or(false);
             let search = tokio::time::timeout(PROBE_TIMEOUT, index.healthy())
                 .await
                 .unwrap_or(false);
+            for (name, up) in [
+                ("database", database),
+                ("event_bus", event_bus),
+                ("search", search),
+                ("storage", storage),
+            ] {
+                metrics::dependency_up(name, up);
+            }
             Readiness {
                 checks: BTreeMap::from([
                     ("database", state(database)),
@@ -107,7 +119,11 @@ impl Handler<RefreshGauges> for HealthActor {
         pool_gauge("idle", status.available);
         pool_gauge("max", status.max_size);
         let pool = self.pool.clone();
+        let publisher = self.publisher.clone();
         Box::pin(async move {
+            // The cheap checks on every scrape: the broker link, and the database
+            // through the counts below.
+            metrics::dependency_up("event_bus", bus_connected(publisher).await);
             let counts = tokio::time::timeout(PROBE_TIMEOUT, async {
                 let db = pool.get().await.ok()?;
                 Some((
@@ -117,6 +133,7 @@ impl Handler<RefreshGauges> for HealthActor {
                 ))
             })
             .await;
+            metrics::dependency_up("database", matches!(counts, Ok(Some(_))));
             if let Ok(Some((waiting, undelivered, dead))) = counts {
                 metrics::DEAD_LETTERS.reset();
                 for (queue, n) in dead {

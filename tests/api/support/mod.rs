@@ -14,6 +14,7 @@ pub mod nginx;
 pub mod osmem;
 pub mod portfolio;
 pub mod process;
+pub mod prometheus;
 pub mod recorder;
 pub mod remote;
 pub mod reply;

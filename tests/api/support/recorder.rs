@@ -115,3 +115,26 @@ pub async fn record_with_id(tx: &deadpool_postgres::Transaction<'_>, id: Uuid) {
     .await
     .unwrap();
 }
+
+/// Records events that fail for good, and waits until they are all dead.
+pub async fn kill(app: &TestApp, log: &Log, n: usize) -> Vec<Uuid> {
+    let ids: Vec<Uuid> = (0..n).map(|_| Uuid::now_v7()).collect();
+    log.with(|s| {
+        for id in &ids {
+            s.fail.insert(*id, u32::MAX);
+        }
+    });
+    let before = count(app, "SELECT count(*) FROM dead_events").await;
+    let mut db = app.pool.get().await.expect("db");
+    let tx = db.transaction().await.expect("tx");
+    for id in &ids {
+        record_with_id(&tx, *id).await;
+    }
+    tx.commit().await.expect("commit");
+    let dead = wait_for(Duration::from_secs(20), || async {
+        count(app, "SELECT count(*) FROM dead_events").await == before + n as i64
+    })
+    .await;
+    assert!(dead, "{n} events dead-lettered");
+    ids
+}
