@@ -9,6 +9,8 @@ pub mod config;
 pub mod db;
 pub mod error;
 pub mod events;
+#[cfg(debug_assertions)]
+pub mod fault;
 pub mod http;
 pub mod imaging;
 pub mod jwt;

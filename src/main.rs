@@ -37,6 +37,12 @@ enum Command {
     /// Ticket lists of registered events.
     #[command(subcommand)]
     Tickets(TicketsCli),
+    /// Remove stored objects no row names, older than GC_GRACE_SECS.
+    Gc {
+        /// List what would be removed; remove nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
     /// Access-token signing keys (JWT_ALGORITHM=EdDSA).
     #[command(subcommand)]
     Keys(KeysCli),
@@ -167,6 +173,9 @@ fn main() -> ExitCode {
             Command::Serve => app::serve(config).await,
             Command::Migrate => db::migrate_only(&config).await.map_err(Into::into),
             Command::Reindex => commands::reindex(&config).await.map_err(Into::into),
+            Command::Gc { dry_run } => commands::gc::run(&config, dry_run)
+                .await
+                .map_err(Into::into),
             Command::Keys(KeysCli::Rotate) => {
                 commands::rotate_keys(&config).await.map_err(Into::into)
             }

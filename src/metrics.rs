@@ -186,6 +186,17 @@ pub fn dependency_up(dependency: &str, up: bool) {
         .set(i64::from(up));
 }
 
+/// Objects the garbage collector removed (no row named them past the grace period).
+pub static GC_REMOVED: LazyLock<prometheus::IntCounter> = LazyLock::new(|| {
+    register(
+        prometheus::IntCounter::new(
+            "storage_gc_removed_total",
+            "Stored objects removed because no row named them",
+        )
+        .expect("valid metric definition"),
+    )
+});
+
 /// Revoked sessions, role changes and deleted users this node refuses tokens of.
 pub static REVOCATIONS_TRACKED: LazyLock<prometheus::IntGauge> = LazyLock::new(|| {
     register(
@@ -231,6 +242,7 @@ pub fn render() -> String {
     LazyLock::force(&THUMBNAILS);
     LazyLock::force(&REVOCATIONS_TRACKED);
     LazyLock::force(&DEPENDENCY_UP);
+    LazyLock::force(&GC_REMOVED);
     LazyLock::force(&LOGIN_REFUSALS);
     let mut out = Vec::new();
     if let Err(e) = TextEncoder::new().encode(&REGISTRY.gather(), &mut out) {

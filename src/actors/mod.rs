@@ -17,6 +17,7 @@ pub mod page_memory;
 pub mod portfolio;
 pub mod profile;
 pub mod search;
+pub mod storage_gc;
 pub mod tags;
 pub mod traced;
 
@@ -57,6 +58,8 @@ pub struct Actors {
     pub revocations: Arc<RevocationSet>,
     /// One for the process: keeps `revocations` and `keys` in step with every node.
     pub auth_feed: Addr<AuthFeedActor>,
+    /// Where this process runs the workers: the periodic garbage collection of objects.
+    pub storage_gc: Option<Addr<storage_gc::StorageGcActor>>,
     pub search_index: Arc<dyn SearchIndex>,
     pub media: Arc<MediaContext>,
     /// Page anchors and kept pages of the project lists, shared by every worker's

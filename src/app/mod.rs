@@ -3,6 +3,8 @@
 
 mod wiring;
 
+pub use wiring::open_store;
+
 use std::net::TcpListener;
 
 use actix_web::dev::Server;

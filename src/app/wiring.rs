@@ -2,6 +2,7 @@
 //! and, where `ROLE` runs the workers, the consumers and the event backbone.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use actix::Supervisor;
 
@@ -21,6 +22,7 @@ use crate::actors::media::{MediaActor, MediaContext};
 use crate::actors::portfolio::{ListMemory, PortfolioActor};
 use crate::actors::profile::ProfileActor;
 use crate::actors::search::SearchActor;
+use crate::actors::storage_gc::{Collector, StorageGcActor};
 use crate::actors::{Actors, WorkerActors};
 use crate::config::{Config, SearchBackend, StorageConfig};
 use crate::db::DbPool;
@@ -60,6 +62,16 @@ impl Actors {
         let urls = MediaUrls {
             base: config.server.public_base_url.clone(),
         };
+        let storage_gc = (config.server.role.runs_workers() && config.media.gc_interval_secs > 0)
+            .then(|| {
+                let collector = Collector {
+                    pool: pool.clone(),
+                    store: store.clone(),
+                    grace: Duration::from_secs(config.media.gc_grace_secs),
+                };
+                let every = Duration::from_secs(config.media.gc_interval_secs);
+                Supervisor::start(move |_| StorageGcActor::new(collector.clone(), every))
+            });
         let backbone = if config.server.role.runs_workers() {
             let consumers = start_consumers(config, &pool, &store, &search_index, &urls);
             let routes = routing::routes(&consumers, extra_routes);
@@ -118,6 +130,7 @@ impl Actors {
             keys,
             revocations,
             auth_feed,
+            storage_gc,
             search_index,
             media,
             list_memory: ListMemory::default(),
@@ -192,7 +205,7 @@ fn open_search_index(config: &Config) -> std::io::Result<Arc<dyn SearchIndex>> {
 }
 
 /// Files under `DATA_DIR/objects`, or the S3 bucket (created on first use).
-fn open_store(config: &Config) -> std::io::Result<Arc<dyn ObjectStore>> {
+pub fn open_store(config: &Config) -> std::io::Result<Arc<dyn ObjectStore>> {
     match &config.storage {
         StorageConfig::Fs => {
             let store =

@@ -1,7 +1,9 @@
 //! Operator commands other than `serve`: `troupe user create`, `troupe reindex`,
-//! `troupe dead …` (in `dead_letters`), `troupe tickets import` (in `tickets`).
+//! `troupe keys rotate`, `troupe dead …` (in `dead_letters`), `troupe tickets import`
+//! (in `tickets`), `troupe gc` (in `gc`).
 
 pub mod dead_letters;
+pub mod gc;
 pub mod tickets;
 
 use std::io::{BufRead, IsTerminal, Write};

@@ -2,7 +2,7 @@
 
 use super::vars::{ConfigError, Vars};
 
-/// `MAX_UPLOAD_BYTES`, `MAX_IMAGE_PIXELS`, `THUMBNAIL_*`.
+/// `MAX_UPLOAD_BYTES`, `MAX_IMAGE_PIXELS`, `THUMBNAIL_*`, `GC_*`.
 #[derive(Debug, Clone)]
 pub struct MediaSettings {
     /// Largest accepted upload in bytes (`MAX_UPLOAD_BYTES`).
@@ -15,6 +15,11 @@ pub struct MediaSettings {
     pub thumbnail_quality: u8,
     /// Threads of the thumbnail pool (`THUMBNAIL_THREADS`; default: cores − 1, at least 1).
     pub thumbnail_threads: usize,
+    /// Objects no row names are removed once older than this (`GC_GRACE_SECS`), so
+    /// an upload in progress is never touched.
+    pub gc_grace_secs: u64,
+    /// How often a worker collects (`GC_INTERVAL_SECS`; 0: never, only `troupe gc`).
+    pub gc_interval_secs: u64,
 }
 
 impl MediaSettings {
@@ -37,6 +42,8 @@ impl MediaSettings {
             thumbnail_threads: vars
                 .parse("THUMBNAIL_THREADS", super::default_cpu_pool_threads())?
                 .max(1),
+            gc_grace_secs: vars.parse("GC_GRACE_SECS", 3600)?,
+            gc_interval_secs: vars.parse("GC_INTERVAL_SECS", 3600)?,
         })
     }
 }

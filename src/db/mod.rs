@@ -10,6 +10,7 @@ pub mod live_counts;
 pub mod login_attempts;
 pub mod media;
 mod migrate;
+pub mod object_refs;
 pub mod outbox;
 pub mod profiles;
 pub mod project_pages;

@@ -47,6 +47,23 @@ pub struct StoredObject {
     pub body: BoxStream<'static, Result<Bytes, StorageError>>,
 }
 
+/// One object of a listing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Listed {
+    pub key: String,
+    pub modified: time::OffsetDateTime,
+}
+
+/// A page of a listing, in key order; `next` continues it.
+#[derive(Debug, Default)]
+pub struct ListPage {
+    pub objects: Vec<Listed>,
+    pub next: Option<String>,
+}
+
+/// Objects a listing page holds at most.
+pub const LIST_PAGE: usize = 1000;
+
 #[derive(Debug, thiserror::Error)]
 #[error("object storage: {0}")]
 pub struct StorageError(pub String);
@@ -66,6 +83,9 @@ pub trait ObjectStore: Send + Sync + 'static {
     async fn head(&self, key: &ObjectKey) -> Result<Option<ObjectMeta>, StorageError>;
     /// Removes the object; removing a missing one is not an error.
     async fn delete(&self, key: &ObjectKey) -> Result<(), StorageError>;
+    /// The objects whose keys start with `prefix`, a page at a time (`next` from the
+    /// previous page, `None` for the first).
+    async fn list(&self, prefix: &str, next: Option<String>) -> Result<ListPage, StorageError>;
     async fn healthy(&self) -> bool;
 }
 

@@ -9,7 +9,9 @@ use s3::error::S3Error;
 use s3::{Bucket, BucketConfiguration, Region};
 use tokio::sync::OnceCell;
 
-use super::{ObjectKey, ObjectMeta, ObjectStore, StorageError, StoredObject};
+use super::{
+    LIST_PAGE, ListPage, Listed, ObjectKey, ObjectMeta, ObjectStore, StorageError, StoredObject,
+};
 
 pub struct S3Settings {
     pub endpoint: String,
@@ -151,6 +153,34 @@ impl ObjectStore for S3Store {
             Err(e) if not_found(&e) => Ok(()),
             Err(e) => Err(err(e)),
         }
+    }
+
+    async fn list(&self, prefix: &str, next: Option<String>) -> Result<ListPage, StorageError> {
+        self.ensure_bucket().await?;
+        let (page, _) = self
+            .bucket
+            .list_page(prefix.to_owned(), None, next, None, Some(LIST_PAGE))
+            .await
+            .map_err(err)?;
+        let objects = page
+            .contents
+            .into_iter()
+            .map(|o| Listed {
+                modified: time::OffsetDateTime::parse(
+                    &o.last_modified,
+                    &time::format_description::well_known::Rfc3339,
+                )
+                // Unreadable: treated as new, so the collector leaves it alone.
+                .unwrap_or_else(|_| time::OffsetDateTime::now_utc()),
+                key: o.key,
+            })
+            .collect();
+        let next = if page.is_truncated {
+            page.next_continuation_token
+        } else {
+            None
+        };
+        Ok(ListPage { objects, next })
     }
 
     async fn healthy(&self) -> bool {

@@ -29,6 +29,7 @@ mod sessions;
 mod signed_tickets;
 mod stack;
 mod storage;
+mod storage_gc;
 mod supervision;
 mod support;
 mod tokens;

@@ -59,6 +59,23 @@ async fn behaves_like_an_object_store(store: &dyn ObjectStore) {
         .await
         .unwrap();
     assert_eq!(read_all(store, &key).await.unwrap(), b"second version");
+    // Listing: by prefix, in key order, with a recent modification time.
+    let uploads = store.list("uploads/", None).await.unwrap();
+    let keys: Vec<&str> = uploads.objects.iter().map(|o| o.key.as_str()).collect();
+    assert_eq!(keys, ["uploads/user-1/file-1.png"]);
+    assert!(uploads.next.is_none());
+    let age = time::OffsetDateTime::now_utc() - uploads.objects[0].modified;
+    assert!(age < time::Duration::minutes(5), "modified {age} ago");
+    let thumbs = store.list("thumbnails/", None).await.unwrap();
+    assert_eq!(thumbs.objects.len(), 1);
+    assert!(
+        store
+            .list("nothing-here/", None)
+            .await
+            .unwrap()
+            .objects
+            .is_empty()
+    );
     assert_ne!(
         store.head(&key).await.unwrap().unwrap().etag,
         meta.etag,

@@ -140,6 +140,9 @@ impl Handler<Upload> for MediaActor {
                 },
             };
             ctx.store.put(&object, msg.bytes, kind.mime_type()).await?;
+            // Tests kill the process here: the object is written, its row is not.
+            #[cfg(debug_assertions)]
+            crate::fault::point("upload-after-object-write");
             let recorded = record_upload(&ctx, &msg.caller, &file).await;
             if recorded.is_err()
                 && let Err(e) = ctx.store.delete(&object).await

@@ -125,6 +125,18 @@ impl ServerProcess {
     }
 
     /// SIGTERM, then the exit status (waits up to `limit`).
+    /// Waits up to `limit` for the process to end by itself (a crash).
+    pub async fn exited(&mut self, limit: Duration) -> Option<std::process::ExitStatus> {
+        let deadline = std::time::Instant::now() + limit;
+        while std::time::Instant::now() < deadline {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return Some(status);
+            }
+            actix_rt::time::sleep(Duration::from_millis(20)).await;
+        }
+        None
+    }
+
     pub async fn terminate(mut self, limit: Duration) -> Option<std::process::ExitStatus> {
         let pid = i32::try_from(self.child.id()).expect("pid");
         // SAFETY: signalling our own child by its pid.
