@@ -3,6 +3,7 @@
 
 mod attendance;
 mod auth;
+mod backup;
 mod compression;
 mod conditional;
 mod contract;
