@@ -26,3 +26,4 @@ pub mod sessions;
 pub mod signed_tickets;
 pub mod users;
 pub mod venue_events;
+pub mod web_app;

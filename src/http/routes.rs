@@ -6,7 +6,7 @@ use actix_web::web::{self, ServiceConfig, delete, get, patch, post, put, resourc
 use crate::config::ProcessRole;
 use crate::http::{
     attendance, auth, dead_events, live, media, media_files, openapi, ops, problem, profiles,
-    projects, search, sessions, signed_tickets, users, venue_events,
+    projects, search, sessions, signed_tickets, users, venue_events, web_app,
 };
 
 /// Largest accepted JSON body (SPEC §0).
@@ -39,8 +39,16 @@ pub fn for_role(role: ProcessRole) -> impl Fn(&mut ServiceConfig) + Clone {
             // Only `/docs` here: `/docs/` is the UI itself.
             cfg.service(resource("/docs").route(get().to(openapi::docs_redirect)))
                 .service(openapi::swagger_ui());
+            web_pages(cfg);
         }
     }
+}
+
+/// The web app: `/` leads to it; its pages and files live under `/app/` only.
+fn web_pages(cfg: &mut ServiceConfig) {
+    cfg.service(resource("/").route(get().to(web_app::root)))
+        .service(resource("/app/assets/{name}").route(get().to(web_app::asset)))
+        .service(resource(["/app", "/app/", "/app/{page:.*}"]).route(get().to(web_app::page)));
 }
 
 fn operations(cfg: &mut ServiceConfig) {

@@ -37,3 +37,4 @@ mod tokens;
 mod traces;
 mod users;
 mod venue;
+mod web_app;

@@ -1,0 +1,153 @@
+//! The web app (issue 20), served by Troupe itself: `/` leads to `/app/`, every page
+//! route under `/app/` answers the one HTML shell (the pages route on the client),
+//! and the scripts and styles are embedded in the binary and served under names that
+//! carry a hash of their bytes (`/app/assets/app.3f2a9c1e0b.js`), cached for a year
+//! as immutable. There is no build step: the files in `web/` are plain ES modules and
+//! CSS, so `cargo run --release` serves the app on a fresh clone. Modules import each
+//! other by plain relative names; an import map in the shell points those names at
+//! the hashed ones, and the Content-Security-Policy allows exactly that inline map
+//! (by its SHA-256) and scripts of this origin — nothing inline otherwise.
+
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
+use actix_web::http::header;
+use actix_web::{HttpResponse, web};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use sha2::{Digest, Sha256};
+
+use crate::http::problem;
+
+/// Where the pages live: no API path starts with it.
+pub const PREFIX: &str = "/app";
+const ASSET_PATH: &str = "/app/assets/";
+
+struct Asset {
+    name: &'static str,
+    bytes: &'static [u8],
+    content_type: &'static str,
+}
+
+const JS: &str = "text/javascript; charset=utf-8";
+
+const ASSETS: &[Asset] = &[
+    Asset {
+        name: "app.js",
+        bytes: include_bytes!("../../web/app.js"),
+        content_type: JS,
+    },
+    Asset {
+        name: "api.js",
+        bytes: include_bytes!("../../web/api.js"),
+        content_type: JS,
+    },
+    Asset {
+        name: "app.css",
+        bytes: include_bytes!("../../web/app.css"),
+        content_type: "text/css; charset=utf-8",
+    },
+];
+
+const SHELL: &str = include_str!("../../web/index.html");
+
+struct WebApp {
+    /// Hashed name → asset.
+    assets: HashMap<String, &'static Asset>,
+    shell: String,
+    csp: String,
+}
+
+/// `app.js` → `app.<10 hex digits of SHA-256>.js`.
+fn hashed_name(asset: &Asset) -> String {
+    let digest = Sha256::digest(asset.bytes);
+    let hex: String = digest[..5].iter().map(|b| format!("{b:02x}")).collect();
+    match asset.name.rsplit_once('.') {
+        Some((stem, ext)) => format!("{stem}.{hex}.{ext}"),
+        None => format!("{}.{hex}", asset.name),
+    }
+}
+
+static APP: LazyLock<WebApp> = LazyLock::new(|| {
+    let mut assets = HashMap::new();
+    let mut shell = SHELL.to_owned();
+    let mut imports = serde_json::Map::new();
+    for asset in ASSETS {
+        let hashed = hashed_name(asset);
+        let url = format!("{ASSET_PATH}{hashed}");
+        shell = shell.replace(&format!("{{{{{}}}}}", asset.name), &url);
+        if asset.content_type == JS {
+            imports.insert(format!("{ASSET_PATH}{}", asset.name), url.into());
+        }
+        assets.insert(hashed, asset);
+    }
+    let import_map = serde_json::json!({ "imports": imports }).to_string();
+    let map_hash = STANDARD.encode(Sha256::digest(import_map.as_bytes()));
+    let shell = shell.replace("{{importmap}}", &import_map);
+    let csp = format!(
+        "default-src 'none'; script-src 'self' 'sha256-{map_hash}'; style-src 'self'; \
+         img-src 'self' data: blob:; media-src 'self' blob:; connect-src 'self'; \
+         font-src 'self'; manifest-src 'self'; base-uri 'none'; form-action 'self'; \
+         frame-ancestors 'none'"
+    );
+    WebApp { assets, shell, csp }
+});
+
+/// `GET /`: to the app.
+pub async fn root() -> HttpResponse {
+    HttpResponse::Found()
+        .insert_header((header::LOCATION, "/app/"))
+        .finish()
+}
+
+/// `GET /app`, `/app/…`: the shell; the page routes on the client.
+pub async fn page() -> HttpResponse {
+    let app = &*APP;
+    HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .insert_header((header::CONTENT_SECURITY_POLICY, app.csp.as_str()))
+        .insert_header((header::CACHE_CONTROL, "no-cache"))
+        .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .insert_header((header::REFERRER_POLICY, "same-origin"))
+        .insert_header(("Permissions-Policy", "camera=(self), microphone=()"))
+        .body(app.shell.clone())
+}
+
+/// `GET /app/assets/{name}`: an embedded file by its hashed name, immutable.
+pub async fn asset(name: web::Path<String>) -> HttpResponse {
+    match APP.assets.get(name.as_str()) {
+        Some(asset) => HttpResponse::Ok()
+            .content_type(asset.content_type)
+            .insert_header((header::CACHE_CONTROL, "public, max-age=31536000, immutable"))
+            .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+            .body(asset.bytes),
+        None => problem::for_status(actix_web::http::StatusCode::NOT_FOUND),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_asset_is_referenced_by_its_hashed_name_and_the_csp_allows_only_the_import_map() {
+        let app = &*APP;
+        assert!(!app.shell.contains("{{"), "every placeholder is filled");
+        for asset in ASSETS {
+            let hashed = hashed_name(asset);
+            assert!(app.assets.contains_key(&hashed));
+            if asset.name != "api.js" {
+                assert!(
+                    app.shell.contains(&format!("{ASSET_PATH}{hashed}")),
+                    "{hashed}"
+                );
+            }
+        }
+        let start = app.shell.find(r#"<script type="importmap">"#).unwrap() + 25;
+        let end = start + app.shell[start..].find("</script>").unwrap();
+        let map = &app.shell[start..end];
+        let hash = STANDARD.encode(Sha256::digest(map.as_bytes()));
+        assert!(app.csp.contains(&format!("'sha256-{hash}'")));
+        assert!(!app.csp.contains("unsafe"));
+    }
+}
