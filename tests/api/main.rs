@@ -4,6 +4,7 @@
 mod attendance;
 mod auth;
 mod backup;
+mod browser;
 mod compression;
 mod conditional;
 mod contract;

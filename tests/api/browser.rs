@@ -1,0 +1,61 @@
+//! Issue 20: the web app in a real browser. Starts a Troupe with data, then runs the
+//! Playwright suite in `web/tests` (npm `@playwright/test`, driving Debian's
+//! `chromium`, with `@axe-core/playwright`) against it. Every page test fails on an
+//! uncaught exception or a `console.error` of the app's own code.
+
+use std::path::Path;
+use std::process::Command;
+
+use serde_json::json;
+
+use crate::support::spawn_app;
+
+const WEB_TESTS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/web/tests");
+
+fn require_tools() {
+    let playwright = Path::new(WEB_TESTS).join("node_modules/.bin/playwright");
+    assert!(
+        playwright.exists(),
+        "Playwright is not installed, and this test runs it: \
+         `npm ci --prefix web/tests` (.ci/run does this)"
+    );
+    let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+    assert!(
+        Path::new(&chromium).exists(),
+        "Chromium is not installed, and the browser tests drive it: \
+         `apt-get install chromium` (.ci/run does this)"
+    );
+}
+
+#[actix_web::test]
+async fn the_web_app_passes_its_browser_tests() {
+    require_tools();
+    let app = spawn_app().await;
+    let ana = app.user("ana").await;
+    let title = "Lanterns over the harbour";
+    let made = app
+        .create_project(&ana.access, &json!({"title": title}))
+        .await;
+    assert_eq!(made.status, 201, "{}", made.text);
+
+    // Off this thread: the server's process-wide actors run on it and must keep
+    // answering while the browser calls the API.
+    let url = app.address.clone();
+    let out = actix_web::rt::task::spawn_blocking(move || {
+        Command::new(Path::new(WEB_TESTS).join("node_modules/.bin/playwright"))
+            .current_dir(WEB_TESTS)
+            .args(["test", "--config", "playwright.config.js"])
+            .env("TROUPE_URL", url)
+            .env("TROUPE_PROJECT", title)
+            .output()
+            .expect("playwright runs")
+    })
+    .await
+    .expect("the playwright thread");
+    assert!(
+        out.status.success(),
+        "the browser tests failed:\n{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
