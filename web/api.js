@@ -4,7 +4,19 @@ export async function getJson(path) {
   const body = await response.json().catch(() => null);
   if (!response.ok) {
     const detail = body && body.detail ? body.detail : response.statusText;
-    throw new Error(`${response.status}: ${detail}`);
+    const error = new Error(`${response.status}: ${detail}`);
+    error.status = response.status;
+    throw error;
   }
   return body;
+}
+
+/** A query string from an object, leaving out empty values. */
+export function query(params) {
+  const search = new URLSearchParams();
+  for (const [key, value] of Object.entries(params)) {
+    if (value !== undefined && value !== null && value !== "") search.set(key, value);
+  }
+  const text = search.toString();
+  return text ? `?${text}` : "";
 }

@@ -43,6 +43,31 @@ const ASSETS: &[Asset] = &[
         content_type: JS,
     },
     Asset {
+        name: "dom.js",
+        bytes: include_bytes!("../../web/dom.js"),
+        content_type: JS,
+    },
+    Asset {
+        name: "cards.js",
+        bytes: include_bytes!("../../web/cards.js"),
+        content_type: JS,
+    },
+    Asset {
+        name: "gallery.js",
+        bytes: include_bytes!("../../web/gallery.js"),
+        content_type: JS,
+    },
+    Asset {
+        name: "project.js",
+        bytes: include_bytes!("../../web/project.js"),
+        content_type: JS,
+    },
+    Asset {
+        name: "profile.js",
+        bytes: include_bytes!("../../web/profile.js"),
+        content_type: JS,
+    },
+    Asset {
         name: "app.css",
         bytes: include_bytes!("../../web/app.css"),
         content_type: "text/css; charset=utf-8",

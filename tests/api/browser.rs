@@ -8,7 +8,10 @@ use std::process::Command;
 
 use serde_json::json;
 
-use crate::support::spawn_app;
+use std::time::Duration;
+
+use crate::support::media_fixtures::png;
+use crate::support::{spawn_app, wait_for};
 
 const WEB_TESTS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/web/tests");
 
@@ -33,10 +36,25 @@ async fn the_web_app_passes_its_browser_tests() {
     let app = spawn_app().await;
     let ana = app.user("ana").await;
     let title = "Lanterns over the harbour";
-    let made = app
-        .create_project(&ana.access, &json!({"title": title}))
-        .await;
+    let body = json!({"title": title, "description": "Paper lanterns at dusk", "tags": ["night", "harbour"]});
+    let made = app.create_project(&ana.access, &body).await;
     assert_eq!(made.status, 201, "{}", made.text);
+    let project = made.json()["id"].as_str().unwrap().to_owned();
+    let image = app
+        .upload(&ana.access, "lanterns.png", png(96, 64), Some(&project))
+        .await;
+    assert_eq!(image.status, 201, "{}", image.text);
+    // Searchable and thumbnailed before the browser looks.
+    let ready = wait_for(Duration::from_secs(20), || async {
+        app.search("query=lanterns").await.json()["total"] == 1
+            && app
+                .get(&format!("/media?project_id={project}"))
+                .await
+                .json()["items"][0]["thumbnail_url"]
+                .is_string()
+    })
+    .await;
+    assert!(ready, "the project is indexed and its thumbnail made");
 
     // Off this thread: the server's process-wide actors run on it and must keep
     // answering while the browser calls the API.
@@ -47,6 +65,7 @@ async fn the_web_app_passes_its_browser_tests() {
             .args(["test", "--config", "playwright.config.js"])
             .env("TROUPE_URL", url)
             .env("TROUPE_PROJECT", title)
+            .env("TROUPE_OWNER", "ana")
             .output()
             .expect("playwright runs")
     })
