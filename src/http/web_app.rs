@@ -31,47 +31,31 @@ struct Asset {
 
 const JS: &str = "text/javascript; charset=utf-8";
 
-const ASSETS: &[Asset] = &[
-    Asset {
-        name: "app.js",
-        bytes: include_bytes!("../../web/app.js"),
-        content_type: JS,
-    },
-    Asset {
-        name: "api.js",
-        bytes: include_bytes!("../../web/api.js"),
-        content_type: JS,
-    },
-    Asset {
-        name: "dom.js",
-        bytes: include_bytes!("../../web/dom.js"),
-        content_type: JS,
-    },
-    Asset {
-        name: "cards.js",
-        bytes: include_bytes!("../../web/cards.js"),
-        content_type: JS,
-    },
-    Asset {
-        name: "gallery.js",
-        bytes: include_bytes!("../../web/gallery.js"),
-        content_type: JS,
-    },
-    Asset {
-        name: "project.js",
-        bytes: include_bytes!("../../web/project.js"),
-        content_type: JS,
-    },
-    Asset {
-        name: "profile.js",
-        bytes: include_bytes!("../../web/profile.js"),
-        content_type: JS,
-    },
-    Asset {
-        name: "app.css",
-        bytes: include_bytes!("../../web/app.css"),
-        content_type: "text/css; charset=utf-8",
-    },
+/// Every embedded file, from `web/`: (name, content type).
+macro_rules! assets {
+    ($($name:literal => $kind:expr),* $(,)?) => {
+        &[$(Asset {
+            name: $name,
+            bytes: include_bytes!(concat!("../../web/", $name)),
+            content_type: $kind,
+        }),*]
+    };
+}
+
+const CSS: &str = "text/css; charset=utf-8";
+
+const ASSETS: &[Asset] = assets![
+    "app.js" => JS,
+    "api.js" => JS,
+    "dom.js" => JS,
+    "cards.js" => JS,
+    "gallery.js" => JS,
+    "project.js" => JS,
+    "profile.js" => JS,
+    "auth.js" => JS,
+    "account.js" => JS,
+    "portfolio.js" => JS,
+    "app.css" => CSS,
 ];
 
 const SHELL: &str = include_str!("../../web/index.html");

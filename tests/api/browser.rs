@@ -56,6 +56,11 @@ async fn the_web_app_passes_its_browser_tests() {
     .await;
     assert!(ready, "the project is indexed and its thumbnail made");
 
+    // An image for the creator's upload.
+    let fixtures = tempfile::tempdir().expect("temp dir");
+    let image = fixtures.path().join("pool.png");
+    std::fs::write(&image, png(120, 90)).expect("write the image");
+
     // Off this thread: the server's process-wide actors run on it and must keep
     // answering while the browser calls the API.
     let url = app.address.clone();
@@ -66,6 +71,7 @@ async fn the_web_app_passes_its_browser_tests() {
             .env("TROUPE_URL", url)
             .env("TROUPE_PROJECT", title)
             .env("TROUPE_OWNER", "ana")
+            .env("TROUPE_IMAGE", &image)
             .output()
             .expect("playwright runs")
     })
