@@ -1,6 +1,7 @@
 // The web app's entry: routes /app/… on the client (every /app/ path answers this
 // shell) and shows in the header what the visitor may open.
 import { loginPage, registerPage } from "./account.js";
+import { adminPage } from "./admin.js";
 import { logout, session } from "./auth.js";
 import { alertBox, el, show } from "./dom.js";
 import { gallery } from "./gallery.js";
@@ -16,6 +17,7 @@ function navigation() {
   const links = [el("a", { href: "/app/", text: "Gallery" })];
   if (me) {
     links.push(el("a", { href: "/app/me", text: "My portfolio" }));
+    if (["admin", "superadmin"].includes(me.user.role)) links.push(el("a", { href: "/app/admin", text: "Admin" }));
     links.push(
       el("button", {
         type: "button",
@@ -42,6 +44,7 @@ function route() {
   if (section === "login") return loginPage(main);
   if (section === "register") return registerPage(main);
   if (section === "me") return portfolioPage(main);
+  if (section === "admin") return adminPage(main);
   return show(main, el("h1", { text: "Not found" }), el("p", {}, el("a", { href: "/app/", text: "To the gallery" })));
 }
 

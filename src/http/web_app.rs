@@ -55,6 +55,7 @@ const ASSETS: &[Asset] = assets![
     "auth.js" => JS,
     "account.js" => JS,
     "portfolio.js" => JS,
+    "admin.js" => JS,
     "app.css" => CSS,
 ];
 

@@ -11,7 +11,7 @@ use serde_json::json;
 use std::time::Duration;
 
 use crate::support::media_fixtures::png;
-use crate::support::{spawn_app, wait_for};
+use crate::support::{ROOT_PASSWORD, ROOT_USERNAME, spawn_app, wait_for};
 
 const WEB_TESTS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/web/tests");
 
@@ -72,6 +72,8 @@ async fn the_web_app_passes_its_browser_tests() {
             .env("TROUPE_PROJECT", title)
             .env("TROUPE_OWNER", "ana")
             .env("TROUPE_IMAGE", &image)
+            .env("TROUPE_ROOT_USER", ROOT_USERNAME)
+            .env("TROUPE_ROOT_PASSWORD", ROOT_PASSWORD)
             .output()
             .expect("playwright runs")
     })

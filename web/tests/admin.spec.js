@@ -1,0 +1,19 @@
+// Admin (issue 20): an admin changes a user's role.
+import { test, expect, expectAccessible } from "./fixtures.js";
+
+test("an admin changes a role", async ({ page }) => {
+  await page.goto("/app/login");
+  await page.getByLabel("Username or email").fill(process.env.TROUPE_ROOT_USER);
+  await page.getByLabel("Password").fill(process.env.TROUPE_ROOT_PASSWORD);
+  await page.getByRole("button", { name: "Log in" }).click();
+  await expect(page.getByRole("heading", { level: 1, name: "My portfolio" })).toBeVisible();
+  await page.getByRole("link", { name: "Admin" }).click();
+  await expect(page.getByRole("heading", { level: 1, name: "Admin" })).toBeVisible();
+  const owner = process.env.TROUPE_OWNER;
+  await page.getByLabel(`Role of ${owner}`).selectOption("committee");
+  await page.getByRole("row", { name: new RegExp(owner) }).getByRole("button", { name: "Save role" }).click();
+  await expect(page.getByRole("status").filter({ hasText: `${owner} is now committee.` })).toBeVisible();
+  await expectAccessible(page);
+  await page.reload();
+  await expect(page.getByLabel(`Role of ${owner}`)).toHaveValue("committee");
+});
