@@ -5,7 +5,7 @@
 /// Aborts the process if `TROUPE_FAULT` names `point`.
 pub fn point(point: &str) {
     if std::env::var("TROUPE_FAULT").is_ok_and(|wanted| wanted == point) {
-        eprintln!("troupe: fault injected at {point}: aborting");
+        tracing::error!(point, "fault injected: aborting");
         std::process::abort();
     }
 }

@@ -12,10 +12,9 @@ use std::time::Duration;
 
 use actix::prelude::*;
 
+use crate::actors::media::naming::OBJECT_PREFIXES;
 use crate::db::{DbPool, object_refs};
 use crate::storage::{ObjectKey, ObjectStore};
-
-const PREFIXES: [&str; 2] = ["uploads/", "thumbnails/"];
 
 /// What one collection saw and did.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -44,7 +43,7 @@ impl Collector {
         let mut report = GcReport::default();
         let cutoff = time::OffsetDateTime::now_utc()
             - time::Duration::try_from(self.grace).unwrap_or(time::Duration::MAX);
-        for prefix in PREFIXES {
+        for prefix in OBJECT_PREFIXES {
             let mut next = None;
             loop {
                 let page = self

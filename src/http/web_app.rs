@@ -19,8 +19,6 @@ use sha2::{Digest, Sha256};
 
 use crate::http::problem;
 
-/// Where the pages live: no API path starts with it.
-pub const PREFIX: &str = "/app";
 const ASSET_PATH: &str = "/app/assets/";
 
 struct Asset {

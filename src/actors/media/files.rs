@@ -8,12 +8,11 @@ use futures_util::StreamExt;
 
 use crate::actors::forward::Forwarder;
 use crate::actors::media::MediaActor;
+use crate::actors::media::naming::OBJECT_PREFIXES;
 use crate::error::{AppError, AppResult};
 use crate::imaging::FileKind;
 use crate::messages::media::{MediaFile, OpenMediaFile};
 use crate::storage::ObjectKey;
-
-const SERVED_PREFIXES: [&str; 2] = ["uploads/", "thumbnails/"];
 
 impl Handler<OpenMediaFile> for MediaActor {
     type Result = ResponseFuture<AppResult<MediaFile>>;
@@ -22,7 +21,7 @@ impl Handler<OpenMediaFile> for MediaActor {
         self.answer(async move |ctx| {
             let store = &ctx.store;
             let missing = || AppError::not_found("file");
-            if !SERVED_PREFIXES.iter().any(|p| msg.path.starts_with(p)) {
+            if !OBJECT_PREFIXES.iter().any(|p| msg.path.starts_with(p)) {
                 return Err(missing());
             }
             let key = ObjectKey::parse(&msg.path).ok_or_else(missing)?;

@@ -10,6 +10,9 @@ use crate::messages::media::Media;
 /// Longest kept `original_filename`, in characters.
 const ORIGINAL_NAME_MAX: usize = 255;
 
+/// The key prefixes every stored object lives under (uploads and thumbnails).
+pub const OBJECT_PREFIXES: [&str; 2] = ["uploads/", "thumbnails/"];
+
 /// `uploads/<user_id>/<file_id>.<ext>`.
 pub fn upload_key(user_id: Uuid, file_id: Uuid, kind: FileKind) -> String {
     format!("uploads/{user_id}/{file_id}.{}", kind.extension())
