@@ -32,14 +32,14 @@ pub enum Encoding {
 }
 
 impl Encoding {
-    fn token(self) -> &'static str {
+    pub fn token(self) -> &'static str {
         match self {
             Encoding::Brotli => "br",
             Encoding::Gzip => "gzip",
         }
     }
 
-    fn encode(self, body: &[u8]) -> std::io::Result<Vec<u8>> {
+    pub fn encode(self, body: &[u8]) -> std::io::Result<Vec<u8>> {
         match self {
             Encoding::Brotli => {
                 let mut out = Vec::with_capacity(body.len() / 4);

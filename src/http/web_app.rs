@@ -12,11 +12,12 @@ use std::collections::HashMap;
 use std::sync::LazyLock;
 
 use actix_web::http::header;
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use sha2::{Digest, Sha256};
 
+use crate::http::compression::{Encoding, negotiate};
 use crate::http::problem;
 
 const ASSET_PATH: &str = "/app/assets/";
@@ -54,25 +55,63 @@ const ASSETS: &[Asset] = assets![
     "account.js" => JS,
     "portfolio.js" => JS,
     "admin.js" => JS,
+    "gate.js" => JS,
+    "live.js" => JS,
+    "scanner.js" => JS,
+    // npm jsqr 1.4.0's dist/jsQR.js as published (a browser test compares the
+    // bytes), loaded by the gate only where the browser has no QR detector.
+    "vendor/jsQR.js" => JS,
     "app.css" => CSS,
 ];
 
 const SHELL: &str = include_str!("../../web/index.html");
 
+/// An asset with its bytes encoded once, at start, for clients that take brotli or
+/// gzip (`None` where encoding would not make it smaller).
+struct Served {
+    asset: &'static Asset,
+    brotli: Option<Vec<u8>>,
+    gzip: Option<Vec<u8>>,
+}
+
+impl Served {
+    fn new(asset: &'static Asset) -> Self {
+        let smaller = |encoding: Encoding| {
+            encoding
+                .encode(asset.bytes)
+                .ok()
+                .filter(|encoded| encoded.len() < asset.bytes.len())
+        };
+        Served {
+            asset,
+            brotli: smaller(Encoding::Brotli),
+            gzip: smaller(Encoding::Gzip),
+        }
+    }
+
+    fn encoded(&self, encoding: Encoding) -> Option<&[u8]> {
+        match encoding {
+            Encoding::Brotli => self.brotli.as_deref(),
+            Encoding::Gzip => self.gzip.as_deref(),
+        }
+    }
+}
+
 struct WebApp {
     /// Hashed name → asset.
-    assets: HashMap<String, &'static Asset>,
+    assets: HashMap<String, Served>,
     shell: String,
     csp: String,
 }
 
-/// `app.js` → `app.<10 hex digits of SHA-256>.js`.
+/// `app.js` → `app.<10 hex digits of SHA-256>.js`; `vendor/jsQR.js` → `jsQR.<hex>.js`.
 fn hashed_name(asset: &Asset) -> String {
     let digest = Sha256::digest(asset.bytes);
     let hex: String = digest[..5].iter().map(|b| format!("{b:02x}")).collect();
-    match asset.name.rsplit_once('.') {
+    let name = asset.name.rsplit('/').next().unwrap_or(asset.name);
+    match name.rsplit_once('.') {
         Some((stem, ext)) => format!("{stem}.{hex}.{ext}"),
-        None => format!("{}.{hex}", asset.name),
+        None => format!("{name}.{hex}"),
     }
 }
 
@@ -87,7 +126,7 @@ static APP: LazyLock<WebApp> = LazyLock::new(|| {
         if asset.content_type == JS {
             imports.insert(format!("{ASSET_PATH}{}", asset.name), url.into());
         }
-        assets.insert(hashed, asset);
+        assets.insert(hashed, Served::new(asset));
     }
     let import_map = serde_json::json!({ "imports": imports }).to_string();
     let map_hash = STANDARD.encode(Sha256::digest(import_map.as_bytes()));
@@ -121,15 +160,29 @@ pub async fn page() -> HttpResponse {
         .body(app.shell.clone())
 }
 
-/// `GET /app/assets/{name}`: an embedded file by its hashed name, immutable.
-pub async fn asset(name: web::Path<String>) -> HttpResponse {
-    match APP.assets.get(name.as_str()) {
-        Some(asset) => HttpResponse::Ok()
-            .content_type(asset.content_type)
-            .insert_header((header::CACHE_CONTROL, "public, max-age=31536000, immutable"))
-            .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
-            .body(asset.bytes),
-        None => problem::for_status(actix_web::http::StatusCode::NOT_FOUND),
+/// `GET /app/assets/{name}`: an embedded file by its hashed name, immutable, brotli-
+/// or gzip-encoded when the client takes it.
+pub async fn asset(req: HttpRequest, name: web::Path<String>) -> HttpResponse {
+    let Some(served) = APP.assets.get(name.as_str()) else {
+        return problem::for_status(actix_web::http::StatusCode::NOT_FOUND);
+    };
+    let mut response = HttpResponse::Ok();
+    response
+        .content_type(served.asset.content_type)
+        .insert_header((header::CACHE_CONTROL, "public, max-age=31536000, immutable"))
+        .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .insert_header((header::VARY, "accept-encoding"));
+    let encoded = req
+        .headers()
+        .get(header::ACCEPT_ENCODING)
+        .and_then(|v| v.to_str().ok())
+        .and_then(negotiate)
+        .and_then(|encoding| Some((encoding, served.encoded(encoding)?)));
+    match encoded {
+        Some((encoding, bytes)) => response
+            .insert_header((header::CONTENT_ENCODING, encoding.token()))
+            .body(bytes),
+        None => response.body(served.asset.bytes),
     }
 }
 
@@ -144,6 +197,10 @@ mod tests {
         for asset in ASSETS {
             let hashed = hashed_name(asset);
             assert!(app.assets.contains_key(&hashed));
+            assert!(
+                app.assets[&hashed].brotli.is_some(),
+                "{hashed} is worth encoding"
+            );
             if asset.name != "api.js" {
                 assert!(
                     app.shell.contains(&format!("{ASSET_PATH}{hashed}")),

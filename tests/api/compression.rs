@@ -143,3 +143,29 @@ async fn small_answers_and_compression_off_travel_as_they_are() {
     let raw = get_encoded(&low, &format!("/projects/{id}"), Some("gzip")).await;
     assert_eq!(encoding(&raw), Some("gzip"), "the threshold is a setting");
 }
+
+/// Issue 20: the web app's embedded files are encoded once at start and travel brotli-
+/// or gzip-encoded as the client asks, the same bytes once decoded.
+#[actix_web::test]
+async fn the_web_apps_files_travel_encoded_as_asked() {
+    let app = spawn_app().await;
+    let shell = get_encoded(&app, "/app/", None).await;
+    let shell = String::from_utf8(shell.bytes).expect("utf-8 shell");
+    let start = shell.find("/app/assets/app.").expect("app.js in the shell");
+    let path = &shell[start..start + shell[start..].find('"').expect("closing quote")];
+    let plain = get_encoded(&app, path, None).await;
+    assert_eq!(plain.status, 200);
+    assert_eq!(encoding(&plain), None);
+    assert!(varies_on_encoding(&plain));
+    for (accept, expected) in [("gzip, deflate, br", "br"), ("gzip", "gzip")] {
+        let raw = get_encoded(&app, path, Some(accept)).await;
+        assert_eq!(raw.status, 200);
+        assert_eq!(encoding(&raw), Some(expected), "{accept}");
+        assert!(raw.bytes.len() < plain.bytes.len() / 2, "{accept}");
+        assert_eq!(decoded(&raw), plain.bytes, "{accept}");
+        assert_eq!(
+            raw.headers["cache-control"],
+            "public, max-age=31536000, immutable"
+        );
+    }
+}
