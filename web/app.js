@@ -5,6 +5,7 @@ import { adminPage } from "./admin.js";
 import { logout, session } from "./auth.js";
 import { alertBox, el, show } from "./dom.js";
 import { gallery } from "./gallery.js";
+import { gatePage } from "./gate.js";
 import { portfolioPage } from "./portfolio.js";
 import { profilePage } from "./profile.js";
 import { projectPage } from "./project.js";
@@ -17,6 +18,7 @@ function navigation() {
   const links = [el("a", { href: "/app/", text: "Gallery" })];
   if (me) {
     links.push(el("a", { href: "/app/me", text: "My portfolio" }));
+    if (["committee", "admin", "superadmin"].includes(me.user.role)) links.push(el("a", { href: "/app/gate", text: "Gate" }));
     if (["admin", "superadmin"].includes(me.user.role)) links.push(el("a", { href: "/app/admin", text: "Admin" }));
     links.push(
       el("button", {
@@ -45,6 +47,7 @@ function route() {
   if (section === "register") return registerPage(main);
   if (section === "me") return portfolioPage(main);
   if (section === "admin") return adminPage(main);
+  if (section === "gate") return gatePage(main, id);
   return show(main, el("h1", { text: "Not found" }), el("p", {}, el("a", { href: "/app/", text: "To the gallery" })));
 }
 

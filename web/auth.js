@@ -43,6 +43,7 @@ export function problem(status, body) {
   error.status = status;
   error.code = body && body.code;
   error.fields = body && body.errors;
+  error.body = body;
   return error;
 }
 
@@ -78,19 +79,24 @@ async function refresh() {
   return refreshing;
 }
 
-/** A call with the access token; a 401 refreshes once and tries again. */
-export async function authed(path, options = {}) {
+/** The response to a call with the access token; a 401 refreshes once and tries
+ * again. For answers read as they come (a stream); `authed` reads JSON. */
+export async function authedResponse(path, options = {}) {
   const attempt = async () => {
     const current = session();
     if (!current) throw problem(401, { detail: "not signed in" });
     const headers = { accept: "application/json", ...(options.headers || {}), authorization: `Bearer ${current.access}` };
     return fetch(path, { ...options, headers });
   };
-  let response = await attempt();
-  if (response.status === 401) {
-    await refresh();
-    response = await attempt();
-  }
+  const response = await attempt();
+  if (response.status !== 401) return response;
+  await refresh();
+  return attempt();
+}
+
+/** A call with the access token, its JSON answer, or its problem thrown. */
+export async function authed(path, options = {}) {
+  const response = await authedResponse(path, options);
   if (response.status === 204) return null;
   const body = await response.json().catch(() => null);
   if (!response.ok) throw problem(response.status, body);

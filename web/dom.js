@@ -14,7 +14,7 @@ export function el(tag, attributes = {}, ...children) {
 
 /** Replaces the page's content and moves focus to its heading (for screen readers). */
 export function show(main, ...children) {
-  main.replaceChildren(...children);
+  main.replaceChildren(...children.filter((c) => c !== null && c !== undefined && c !== false));
   const heading = main.querySelector("h1");
   if (heading) {
     heading.setAttribute("tabindex", "-1");

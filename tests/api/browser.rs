@@ -11,7 +11,7 @@ use serde_json::json;
 use std::time::Duration;
 
 use crate::support::media_fixtures::png;
-use crate::support::{ROOT_PASSWORD, ROOT_USERNAME, spawn_app, wait_for};
+use crate::support::{PASSWORD, ROOT_PASSWORD, ROOT_USERNAME, spawn_app, wait_for};
 
 const WEB_TESTS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/web/tests");
 
@@ -56,10 +56,40 @@ async fn the_web_app_passes_its_browser_tests() {
     .await;
     assert!(ready, "the project is indexed and its thumbnail made");
 
+    // The gate: a committee member and a listed event with its tickets.
+    app.user_with_role("gatekeeper", "committee").await;
+    let root = app.root().await;
+    let event = json!({"id": "harbour-night", "name": "Harbour Night", "venue": "Pier 4",
+        "capacity": 50, "mode": "listed"});
+    let made = app
+        .call("POST", "/events", &root.access, Some(&event))
+        .await;
+    assert_eq!(made.status, 201, "{}", made.text);
+    let csv = "ticket_id,holder_name,category\nT-100,Ana Lima,VIP\nT-101,Budi Santoso,General\n";
+    let imported = app
+        .send(
+            app.client
+                .post(app.url("/events/harbour-night/tickets/import"))
+                .bearer_auth(&root.access)
+                .header("content-type", "text/csv")
+                .body(csv),
+        )
+        .await;
+    assert_eq!(imported.status, 200, "{}", imported.text);
+
     // An image for the creator's upload.
     let fixtures = tempfile::tempdir().expect("temp dir");
     let image = fixtures.path().join("pool.png");
     std::fs::write(&image, png(120, 90)).expect("write the image");
+
+    // Pictures of the pages: into the folder named by TROUPE_SCREENSHOTS (relative to
+    // the repository; the README's command regenerates docs/screenshots), otherwise
+    // a temporary one.
+    let shots = match std::env::var("TROUPE_SCREENSHOTS") {
+        Ok(folder) => Path::new(env!("CARGO_MANIFEST_DIR")).join(folder),
+        Err(_) => fixtures.path().join("screenshots"),
+    };
+    let shots_for_run = shots.clone();
 
     // Off this thread: the server's process-wide actors run on it and must keep
     // answering while the browser calls the API.
@@ -74,6 +104,9 @@ async fn the_web_app_passes_its_browser_tests() {
             .env("TROUPE_IMAGE", &image)
             .env("TROUPE_ROOT_USER", ROOT_USERNAME)
             .env("TROUPE_ROOT_PASSWORD", ROOT_PASSWORD)
+            .env("TROUPE_GATE_USER", "gatekeeper")
+            .env("TROUPE_GATE_PASSWORD", PASSWORD)
+            .env("TROUPE_SCREENSHOTS", &shots_for_run)
             .output()
             .expect("playwright runs")
     })
@@ -85,4 +118,25 @@ async fn the_web_app_passes_its_browser_tests() {
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
+    for page in SCREENSHOTS {
+        let file = shots.join(format!("{page}.png"));
+        let bytes = std::fs::read(&file).unwrap_or_default();
+        assert!(
+            bytes.starts_with(b"\x89PNG") && bytes.len() > 2_000,
+            "a screenshot of {page} at {}",
+            file.display()
+        );
+    }
 }
+
+/// The pages web/tests/screenshots.spec.js pictures.
+const SCREENSHOTS: &[&str] = &[
+    "gallery",
+    "project",
+    "profile",
+    "login",
+    "portfolio",
+    "admin",
+    "gate-events",
+    "gate",
+];

@@ -25,3 +25,12 @@ export async function expectAccessible(page) {
 }
 
 export { expect };
+
+/** Logs in through the page, as a person would. */
+export async function logIn(page, username, password) {
+  await page.goto("/app/login");
+  await page.getByLabel("Username or email").fill(username);
+  await page.getByLabel("Password").fill(password);
+  await page.getByRole("button", { name: "Log in" }).click();
+  await expect(page.getByRole("heading", { level: 1, name: "My portfolio" })).toBeVisible();
+}

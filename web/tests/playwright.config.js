@@ -1,6 +1,7 @@
 // Playwright against a running Troupe (TROUPE_URL), in Debian's Chromium — never a
 // downloaded browser. tests/api/browser.rs starts the server and runs this.
 import { defineConfig } from "@playwright/test";
+import { launchOptions } from "./browser-args.js";
 
 export default defineConfig({
   testDir: ".",
@@ -13,18 +14,6 @@ export default defineConfig({
     baseURL: process.env.TROUPE_URL,
     browserName: "chromium",
     headless: true,
-    launchOptions: {
-      executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-      // This machine's network is closed: no background connections at start.
-      args: [
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-      ],
-    },
+    launchOptions,
   },
 });
