@@ -194,7 +194,7 @@ fn open_search_index(config: &Config) -> std::io::Result<Arc<dyn SearchIndex>> {
             let dir = config.data_dir.join("search");
             let index = EmbeddedIndex::open(&dir, config.server.role.runs_workers())
                 .map_err(std::io::Error::other)?;
-            Ok(Arc::new(Embedded(index)))
+            Ok(Arc::new(Embedded::new(index)))
         }
         SearchBackend::Elasticsearch => {
             let index = ElasticIndex::new(&config.search.elasticsearch_url, &config.search.index)

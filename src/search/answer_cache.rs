@@ -3,40 +3,70 @@
 //! the same request answered twice by it gives the same answer: remembering it is
 //! exact, not an approximation. Every commit (and every read-only reload) starts a
 //! new generation, and the first request of a new generation drops the old
-//! answers — freshness is the index's own. Bounded: at `CAPACITY` answers the
-//! memory is emptied and starts over.
+//! answers — freshness is the index's own. Bounded by aging in two halves: new
+//! answers go into the recent half; when it is full it becomes the older half (the
+//! previous older half is dropped), and an answer found in the older half moves
+//! back to the recent one — what is asked for often stays, at a map lookup's cost.
 
 use std::collections::HashMap;
 use std::hash::Hash;
 use std::sync::Mutex;
 
-const CAPACITY: usize = 1024;
-
 pub struct AnswerCache<K, V> {
     inner: Mutex<Generation<K, V>>,
+    capacity: usize,
 }
 
 struct Generation<K, V> {
     id: u64,
-    answers: HashMap<K, V>,
+    recent: HashMap<K, V>,
+    older: HashMap<K, V>,
+}
+
+impl<K: Eq + Hash, V> Generation<K, V> {
+    fn clear(&mut self) {
+        self.recent.clear();
+        self.older.clear();
+    }
+
+    /// Keeps `answer` in the recent half, aging the halves first when it is full.
+    fn keep(&mut self, key: K, answer: V, half: usize) {
+        if self.recent.len() >= half {
+            self.older = std::mem::take(&mut self.recent);
+        }
+        self.recent.insert(key, answer);
+    }
 }
 
 impl<K: Eq + Hash, V: Clone> AnswerCache<K, V> {
-    pub fn new() -> Self {
+    pub fn with_capacity(capacity: usize) -> Self {
         AnswerCache {
             inner: Mutex::new(Generation {
                 id: u64::MAX,
-                answers: HashMap::new(),
+                recent: HashMap::new(),
+                older: HashMap::new(),
             }),
+            capacity,
         }
     }
 
     /// The answer to `key` in index generation `generation`, if one was kept.
     pub fn get(&self, generation: u64, key: &K) -> Option<V> {
-        let inner = self.inner.lock().unwrap_or_else(|p| p.into_inner());
-        (inner.id == generation)
-            .then(|| inner.answers.get(key).cloned())
-            .flatten()
+        let mut inner = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+        if inner.id != generation {
+            return None;
+        }
+        if let Some(answer) = inner.recent.get(key) {
+            return Some(answer.clone());
+        }
+        let (key, answer) = inner.older.remove_entry(key)?;
+        let kept = answer.clone();
+        inner.keep(key, answer, self.half());
+        Some(kept)
+    }
+
+    fn half(&self) -> usize {
+        (self.capacity / 2).max(1)
     }
 
     /// Keeps `answer`, computed by a searcher of `generation`. An answer of an
@@ -48,12 +78,10 @@ impl<K: Eq + Hash, V: Clone> AnswerCache<K, V> {
                 return;
             }
             inner.id = generation;
-            inner.answers.clear();
+            inner.clear();
         }
-        if inner.answers.len() >= CAPACITY {
-            inner.answers.clear();
-        }
-        inner.answers.insert(key, answer);
+        let half = self.half();
+        inner.keep(key, answer, half);
     }
 }
 
@@ -63,7 +91,7 @@ mod tests {
 
     #[test]
     fn answers_live_only_as_long_as_their_generation() {
-        let cache = AnswerCache::new();
+        let cache = AnswerCache::with_capacity(8);
         cache.put(3, "rust", 1);
         assert_eq!(cache.get(3, &"rust"), Some(1));
         assert_eq!(
@@ -80,11 +108,28 @@ mod tests {
 
     #[test]
     fn memory_is_bounded() {
-        let cache = AnswerCache::new();
+        const CAPACITY: usize = 1024;
+        let cache = AnswerCache::with_capacity(CAPACITY);
         for i in 0..(CAPACITY * 3) {
             cache.put(1, i, i);
         }
         let inner = cache.inner.lock().unwrap();
-        assert!(inner.answers.len() <= CAPACITY);
+        assert!(inner.recent.len() + inner.older.len() <= CAPACITY);
+    }
+
+    #[test]
+    fn an_answer_asked_for_often_outlives_a_stream_of_new_ones() {
+        let cache = AnswerCache::with_capacity(100);
+        cache.put(1, 0, 0);
+        for i in 1..1_000 {
+            cache.put(1, i, i);
+            assert_eq!(cache.get(1, &0), Some(0), "after {i} new answers");
+        }
+        assert_eq!(
+            cache.get(1, &1),
+            None,
+            "an answer never asked for again ages out"
+        );
+        assert_eq!(cache.get(1, &999), Some(999));
     }
 }

@@ -7,12 +7,14 @@ use std::sync::{Arc, Mutex};
 
 use tantivy::directory::MmapDirectory;
 use tantivy::schema::{FAST, Field, INDEXED, STORED, STRING, Schema, TEXT, Value};
-use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
+use tantivy::{DocAddress, Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
 use time::OffsetDateTime;
+use tokio::sync::Semaphore;
 use uuid::Uuid;
 
 use super::answer_cache::AnswerCache;
 use super::embedded_query;
+use super::typo_terms::TypoGroup;
 use super::{IndexChanges, SearchDoc, SearchError, SearchIndex, SearchRequest, SearchResults};
 use crate::messages::search::{SearchHit, Suggestion};
 
@@ -60,7 +62,22 @@ pub struct EmbeddedIndex {
     /// Answers of the current index generation (exact; see `answer_cache`).
     pub(super) searches: AnswerCache<SearchKey, SearchResults>,
     pub(super) suggestions: AnswerCache<String, Vec<Suggestion>>,
+    /// A word's one-edit group in a field (`typo_terms`), read from the term
+    /// dictionaries of the current generation.
+    pub(super) typo_groups: AnswerCache<(Field, String), TypoGroup>,
+    /// Stored documents read as hits, by address in the current generation: most
+    /// pages show documents another query showed already.
+    pub(super) hits: AnswerCache<DocAddress, Option<SearchHit>>,
 }
+
+/// Search answers kept per generation (a 20-hit page is about 9 KB).
+const KEPT_SEARCHES: usize = 4_096;
+/// Suggestion answers kept per generation (five short texts each).
+const KEPT_SUGGESTIONS: usize = 4_096;
+/// Decoded hits kept per generation (a hit is well under 1 KB).
+const KEPT_HITS: usize = 20_000;
+/// Typo groups kept per generation.
+const KEPT_TYPO_GROUPS: usize = 10_000;
 
 fn err(e: impl std::fmt::Display) -> SearchError {
     SearchError(e.to_string())
@@ -99,8 +116,10 @@ impl EmbeddedIndex {
             reader,
             writer,
             fields,
-            searches: AnswerCache::new(),
-            suggestions: AnswerCache::new(),
+            searches: AnswerCache::with_capacity(KEPT_SEARCHES),
+            suggestions: AnswerCache::with_capacity(KEPT_SUGGESTIONS),
+            typo_groups: AnswerCache::with_capacity(KEPT_TYPO_GROUPS),
+            hits: AnswerCache::with_capacity(KEPT_HITS),
         }))
     }
 
@@ -214,6 +233,26 @@ impl EmbeddedIndex {
         })
     }
 
+    /// The hit stored at `address` in `searcher`'s generation, `score` set.
+    pub(super) fn hit_at(
+        &self,
+        searcher: &tantivy::Searcher,
+        address: DocAddress,
+        score: f32,
+    ) -> Result<Option<SearchHit>, SearchError> {
+        let generation = searcher.generation().generation_id();
+        let hit = match self.hits.get(generation, &address) {
+            Some(hit) => hit,
+            None => {
+                let doc: TantivyDocument = searcher.doc(address).map_err(err)?;
+                let hit = self.hit(&doc, 0.0);
+                self.hits.put(generation, address, hit.clone());
+                hit
+            }
+        };
+        Ok(hit.map(|hit| SearchHit { score, ..hit }))
+    }
+
     pub(super) fn fields(&self) -> Fields {
         self.fields
     }
@@ -278,14 +317,43 @@ async fn blocking<T: Send + 'static>(
         .map_err(|e| SearchError(format!("search task failed: {e}")))?
 }
 
-/// The trait is implemented on the `Arc` so work can move to blocking threads.
-pub struct Embedded(pub Arc<EmbeddedIndex>);
+/// The embedded index as a `SearchIndex`: its work runs on blocking threads.
+pub struct Embedded {
+    index: Arc<EmbeddedIndex>,
+    /// Queries computed at once, at most one per core: a burst of new queries
+    /// waits its turn instead of time-slicing the cores with the HTTP workers
+    /// (kept answers are served without waiting).
+    computing: Arc<Semaphore>,
+}
+
+impl Embedded {
+    pub fn new(index: Arc<EmbeddedIndex>) -> Self {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        Embedded {
+            index,
+            computing: Arc::new(Semaphore::new(cores)),
+        }
+    }
+
+    /// Runs query work on a blocking thread once a core is free for it.
+    async fn query<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&EmbeddedIndex) -> Result<T, SearchError> + Send + 'static,
+    ) -> Result<T, SearchError> {
+        let _turn = self
+            .computing
+            .acquire()
+            .await
+            .map_err(|e| SearchError(format!("search queue closed: {e}")))?;
+        blocking(&self.index, work).await
+    }
+}
 
 #[async_trait::async_trait]
 impl SearchIndex for Embedded {
     #[tracing::instrument(name = "index", level = "debug", skip_all, fields(backend = "embedded", op = "write", upserts = changes.upserts.len(), deletes = changes.deletes.len()))]
     async fn apply(&self, changes: IndexChanges) -> Result<(), SearchError> {
-        blocking(&self.0, move |i| i.apply_blocking(changes)).await
+        blocking(&self.index, move |i| i.apply_blocking(changes)).await
     }
 
     #[tracing::instrument(
@@ -295,7 +363,11 @@ impl SearchIndex for Embedded {
         fields(backend = "embedded", op = "search")
     )]
     async fn search(&self, request: SearchRequest) -> Result<SearchResults, SearchError> {
-        blocking(&self.0, move |i| embedded_query::search(i, &request)).await
+        if let Some(answer) = embedded_query::remembered_search(&self.index, &request) {
+            return Ok(answer);
+        }
+        self.query(move |i| embedded_query::search(i, &request))
+            .await
     }
 
     #[tracing::instrument(
@@ -305,11 +377,15 @@ impl SearchIndex for Embedded {
         fields(backend = "embedded", op = "suggest")
     )]
     async fn suggest(&self, prefix: String) -> Result<Vec<Suggestion>, SearchError> {
-        blocking(&self.0, move |i| embedded_query::suggest(i, &prefix)).await
+        if let Some(answer) = embedded_query::remembered_suggestions(&self.index, &prefix) {
+            return Ok(answer);
+        }
+        self.query(move |i| embedded_query::suggest(i, &prefix))
+            .await
     }
 
     async fn healthy(&self) -> bool {
-        blocking(&self.0, |i| {
+        blocking(&self.index, |i| {
             i.reader.searcher();
             Ok(())
         })

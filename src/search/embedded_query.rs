@@ -2,14 +2,16 @@
 //! against title (boost 3), display name (2) and description (1), one typo allowed
 //! in words of 5+ letters, any-of tag filter, score then `updated_at` descending.
 
+use std::ops::Bound;
 use tantivy::collector::{Count, TopDocs};
-use tantivy::query::{
-    AllQuery, BooleanQuery, BoostQuery, FuzzyTermQuery, Occur, Query, RegexQuery, TermQuery,
-};
-use tantivy::schema::IndexRecordOption;
-use tantivy::{DocId, Order, Score, SegmentReader, TantivyDocument, Term};
 
-use super::embedded::EmbeddedIndex;
+use tantivy::query::{AllQuery, BooleanQuery, Occur, Query, RangeQuery, TermQuery};
+use tantivy::schema::IndexRecordOption;
+use tantivy::{Order, Score, Searcher, Term};
+
+use super::embedded::{EmbeddedIndex, SearchKey};
+use super::ranked_top::top_by_score_then_recency;
+use super::typo_terms::{self, BlendedStats};
 use super::{
     SearchError, SearchRequest, SearchResults, SuggestCandidate, rank_suggestions, suggest_prefix,
     words,
@@ -17,7 +19,6 @@ use super::{
 use crate::messages::search::Suggestion;
 
 const MAX_WORDS: usize = 16;
-const TYPO_MIN_LETTERS: usize = 5;
 /// Candidate documents looked at per suggestion kind.
 const SUGGEST_CANDIDATES: usize = 50;
 
@@ -29,15 +30,30 @@ fn boxed(q: impl Query + 'static) -> Box<dyn Query> {
     Box::new(q)
 }
 
+/// The request as the index answers it: at most `MAX_WORDS` words.
+fn search_key(req: &SearchRequest) -> SearchKey {
+    let mut words = req.query.as_deref().map(words).unwrap_or_default();
+    words.truncate(MAX_WORDS);
+    (words, req.tags.clone(), req.page.page, req.page.size)
+}
+
+/// The answer kept for `req` in the current generation, if any: a map lookup,
+/// cheap enough to run on an async thread.
+pub(super) fn remembered_search(
+    index: &EmbeddedIndex,
+    req: &SearchRequest,
+) -> Option<SearchResults> {
+    let generation = index.searcher().generation().generation_id();
+    index.searches.get(generation, &search_key(req))
+}
+
 pub(super) fn search(
     index: &EmbeddedIndex,
     req: &SearchRequest,
 ) -> Result<SearchResults, SearchError> {
     let searcher = index.searcher();
-    let mut words = req.query.as_deref().map(words).unwrap_or_default();
-    words.truncate(MAX_WORDS);
     let generation = searcher.generation().generation_id();
-    let key = (words, req.tags.clone(), req.page.page, req.page.size);
+    let key = search_key(req);
     if let Some(answer) = index.searches.get(generation, &key) {
         return Ok(answer);
     }
@@ -45,38 +61,30 @@ pub(super) fn search(
     let offset = usize::try_from(req.page.offset()).unwrap_or(usize::MAX);
     let limit = req.page.size as usize;
 
-    let (total, top): (usize, Vec<(Score, tantivy::DocAddress)>) =
-        if words.is_empty() && req.tags.is_empty() {
-            let newest = TopDocs::with_limit(limit)
-                .and_offset(offset)
-                .order_by_fast_field::<i64>("created_at", Order::Desc);
-            let (count, docs) = searcher.search(&AllQuery, &(Count, newest)).map_err(err)?;
-            (count, docs.into_iter().map(|(_, a)| (0.0, a)).collect())
-        } else {
-            let by_score_then_recency = TopDocs::with_limit(limit).and_offset(offset).tweak_score(
-                move |segment: &SegmentReader| {
-                    let updated = segment
-                        .fast_fields()
-                        .i64("updated_at")
-                        .ok()
-                        .map(|c| c.first_or_default_col(0));
-                    move |doc: DocId, score: Score| {
-                        (score, updated.as_ref().map_or(0, |c| c.get_val(doc)))
-                    }
-                },
-            );
-            let query = matching(index, words, &req.tags);
-            let (count, docs) = searcher
-                .search(&query, &(Count, by_score_then_recency))
-                .map_err(err)?;
-            let top = docs.into_iter().map(|((score, _), a)| (score, a)).collect();
-            (count, top)
-        };
+    let (total, top): (usize, Vec<(Score, tantivy::DocAddress)>) = if words.is_empty()
+        && req.tags.is_empty()
+    {
+        let newest = TopDocs::with_limit(limit)
+            .and_offset(offset)
+            .order_by_fast_field::<i64>("created_at", Order::Desc);
+        let (count, docs) = searcher.search(&AllQuery, &(Count, newest)).map_err(err)?;
+        (count, docs.into_iter().map(|(_, a)| (0.0, a)).collect())
+    } else {
+        let (query, stats) = matching(index, &searcher, words, &req.tags).map_err(err)?;
+        let k = offset.saturating_add(limit);
+        let (ranked, count) =
+            top_by_score_then_recency(&searcher, &stats, &query, "updated_at", k).map_err(err)?;
+        let top = ranked
+            .into_iter()
+            .skip(offset)
+            .map(|r| (r.score, r.address))
+            .collect();
+        (count, top)
+    };
 
     let mut hits = Vec::with_capacity(top.len());
     for (score, address) in top {
-        let doc: TantivyDocument = searcher.doc(address).map_err(err)?;
-        if let Some(hit) = index.hit(&doc, score) {
+        if let Some(hit) = index.hit_at(&searcher, address, score)? {
             hits.push(hit);
         }
     }
@@ -88,46 +96,71 @@ pub(super) fn search(
     Ok(results)
 }
 
-/// Any of the words in title ×3, display name ×2, description ×1 (a one-edit typo at
-/// half the weight, for words of `TYPO_MIN_LETTERS`+), and any of the tags.
-fn matching(index: &EmbeddedIndex, words: &[String], tags: &[String]) -> BooleanQuery {
+/// Any of the words in title ×3, display name ×2, description ×1 (typos as
+/// `typo_terms` says), and any of the tags; scored with the returned statistics.
+fn matching<'a>(
+    index: &EmbeddedIndex,
+    searcher: &'a Searcher,
+    words: &[String],
+    tags: &[String],
+) -> tantivy::Result<(Box<dyn Query>, BlendedStats<'a>)> {
     let f = index.fields();
-    let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-    if !words.is_empty() {
-        let mut any_word = Vec::new();
-        for word in words {
-            for (field, boost) in [(f.title, 3.0), (f.display_name, 2.0), (f.description, 1.0)] {
-                let term = Term::from_field_text(field, word);
-                let exact = TermQuery::new(term.clone(), IndexRecordOption::WithFreqs);
-                any_word.push((Occur::Should, boxed(BoostQuery::new(boxed(exact), boost))));
-                if word.chars().count() >= TYPO_MIN_LETTERS {
-                    // Constant-scored, below an exact hit of the same field.
-                    let typo = FuzzyTermQuery::new(term, 1, true);
-                    any_word.push((
-                        Occur::Should,
-                        boxed(BoostQuery::new(boxed(typo), boost * 0.5)),
-                    ));
-                }
-            }
-        }
-        clauses.push((Occur::Must, boxed(BooleanQuery::new(any_word))));
+    let boosts = [(f.title, 3.0), (f.display_name, 2.0), (f.description, 1.0)];
+    let (any_word, stats) = typo_terms::any_word(searcher, &index.typo_groups, &boosts, words)?;
+    if tags.is_empty() {
+        // A flat union of term queries: what Block-WAND prunes.
+        return Ok((boxed(any_word), stats));
     }
-    if !tags.is_empty() {
-        let any_tag = tags
-            .iter()
+    let any_tag = BooleanQuery::new(
+        tags.iter()
             .map(|t| {
                 let term = Term::from_field_text(f.tags, t);
                 let exact = TermQuery::new(term, IndexRecordOption::Basic);
                 (Occur::Should, boxed(exact))
             })
-            .collect();
-        clauses.push((Occur::Must, boxed(BooleanQuery::new(any_tag))));
+            .collect(),
+    );
+    if words.is_empty() {
+        return Ok((boxed(any_tag), stats));
     }
-    BooleanQuery::new(clauses)
+    let both = vec![
+        (Occur::Must, boxed(any_word)),
+        (Occur::Must, boxed(any_tag)),
+    ];
+    Ok((boxed(BooleanQuery::new(both)), stats))
+}
+
+/// The suggestions kept for `typed` in the current generation, if any (see
+/// `remembered_search`); `Some(empty)` when `typed` has no word to complete.
+pub(super) fn remembered_suggestions(
+    index: &EmbeddedIndex,
+    typed: &str,
+) -> Option<Vec<Suggestion>> {
+    let Some(prefix) = suggest_prefix(typed) else {
+        return Some(Vec::new());
+    };
+    let generation = index.searcher().generation().generation_id();
+    index.suggestions.get(generation, &prefix)
 }
 
 /// Suggestion candidates: documents with a title or tag word starting with the
 /// prefix, newest first; `rank_suggestions` picks and orders the texts.
+/// The terms of `field` that start with `prefix`: a range of the term dictionary,
+/// from `prefix` up to (not including) `prefix` with its last letter advanced by
+/// one. UTF-8 keeps code point order, so that range holds exactly those terms.
+fn starting_with(field: tantivy::schema::Field, prefix: &str) -> RangeQuery {
+    let lower = Bound::Included(Term::from_field_text(field, prefix));
+    let mut chars = prefix.chars();
+    let upper = chars
+        .next_back()
+        .and_then(|last| (u32::from(last) + 1..=u32::from(char::MAX)).find_map(char::from_u32))
+        .map_or(Bound::Unbounded, |next| {
+            let end = format!("{}{next}", chars.as_str());
+            Bound::Excluded(Term::from_field_text(field, &end))
+        });
+    RangeQuery::new(lower, upper)
+}
+
 pub(super) fn suggest(index: &EmbeddedIndex, typed: &str) -> Result<Vec<Suggestion>, SearchError> {
     let Some(prefix) = suggest_prefix(typed) else {
         return Ok(Vec::new());
@@ -138,17 +171,14 @@ pub(super) fn suggest(index: &EmbeddedIndex, typed: &str) -> Result<Vec<Suggesti
     if let Some(answer) = index.suggestions.get(generation, &prefix) {
         return Ok(answer);
     }
-    // `prefix` is alphanumeric (from `words`), so it needs no regex escaping.
-    let pattern = format!("{prefix}.*");
     let mut candidates = Vec::new();
     let mut seen = std::collections::HashSet::new();
     for field in [f.title, f.tags] {
-        let query = RegexQuery::from_pattern(&pattern, field).map_err(err)?;
+        let query = starting_with(field, &prefix);
         let newest = TopDocs::with_limit(SUGGEST_CANDIDATES)
             .order_by_fast_field::<i64>("updated_at", Order::Desc);
         for (_, address) in searcher.search(&query, &newest).map_err(err)? {
-            let doc: TantivyDocument = searcher.doc(address).map_err(err)?;
-            let Some(hit) = index.hit(&doc, 0.0) else {
+            let Some(hit) = index.hit_at(&searcher, address, 0.0)? else {
                 continue;
             };
             if seen.insert(hit.project_id) {
@@ -163,4 +193,44 @@ pub(super) fn suggest(index: &EmbeddedIndex, typed: &str) -> Result<Vec<Suggesti
     let answer = rank_suggestions(&prefix, &candidates);
     index.suggestions.put(generation, prefix, answer.clone());
     Ok(answer)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tantivy::collector::DocSetCollector;
+    use tantivy::schema::{Schema, TEXT};
+    use tantivy::{Index, TantivyDocument};
+
+    #[test]
+    fn a_prefix_range_holds_exactly_the_words_that_start_with_it() {
+        let mut schema = Schema::builder();
+        let title = schema.add_text_field("title", TEXT);
+        let index = Index::create_in_ram(schema.build());
+        let mut writer = index.writer_with_num_threads(1, 15_000_000).unwrap();
+        let titles = [
+            "ph", "phoenix", "photo", "pi", "pg", "p", "éte", "étage", "êta",
+        ];
+        for text in titles {
+            let mut doc = TantivyDocument::default();
+            doc.add_text(title, text);
+            writer.add_document(doc).unwrap();
+        }
+        writer.commit().unwrap();
+        let searcher = index.reader().unwrap().searcher();
+        let found = |prefix: &str| {
+            let docs = searcher
+                .search(&starting_with(title, prefix), &DocSetCollector)
+                .unwrap();
+            let mut texts: Vec<&str> = docs.iter().map(|d| titles[d.doc_id as usize]).collect();
+            texts.sort_unstable();
+            texts
+        };
+        assert_eq!(found("ph"), ["ph", "phoenix", "photo"]);
+        assert_eq!(found("pho"), ["phoenix", "photo"]);
+        assert_eq!(found("é"), ["étage", "éte"]);
+        assert_eq!(found("z"), Vec::<&str>::new());
+        let last = char::MAX.to_string();
+        assert_eq!(found(&last), Vec::<&str>::new());
+    }
 }

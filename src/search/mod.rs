@@ -5,6 +5,8 @@ mod answer_cache;
 pub mod elastic;
 pub mod embedded;
 mod embedded_query;
+mod ranked_top;
+mod typo_terms;
 
 use uuid::Uuid;
 
