@@ -44,6 +44,28 @@ async fn run(program: &'static str, args: Vec<String>) {
     );
 }
 
+/// How many connections the app holds open in its RabbitMQ vhost.
+async fn open_connections(vhost: &str) -> usize {
+    let vhost = vhost.to_owned();
+    let out = actix_web::rt::task::spawn_blocking(move || {
+        std::process::Command::new("rabbitmqctl")
+            .args(["list_connections", "-p", &vhost, "--silent", "name"])
+            .output()
+    })
+    .await
+    .expect("joined")
+    .unwrap_or_else(|e| panic!("rabbitmqctl runs: {e}"));
+    assert!(
+        out.status.success(),
+        "rabbitmqctl: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter(|line| !line.trim().is_empty())
+        .count()
+}
+
 async fn searchable_soon(app: &TestApp, token: &str, title: &str, limit: Duration) -> bool {
     let body = json!({"title": title});
     let reply = app.create_project(token, &body).await;
@@ -69,7 +91,19 @@ async fn cut_rabbitmq_connections_restart_publisher_and_consumers_with_growing_d
     // Restarts so far per actor: a reconnect that itself fails (a slow machine) is
     // one more restart, and the delay follows the count, not the cuts.
     let mut seen = [0.0f64; 2];
+    // A restart is counted when it is scheduled, before its delay: each cut waits
+    // until every connection is open again, or it would miss an actor still waiting.
+    let connected = open_connections(&vhost).await;
+    assert!(connected >= 2, "only {connected} connections in the vhost");
     for n in 1..=3u32 {
+        let all_open = wait_for(Duration::from_secs(20), || async {
+            open_connections(&vhost).await >= connected
+        })
+        .await;
+        assert!(
+            all_open,
+            "cut {n}: the app's {connected} connections did not reopen"
+        );
         let cut = Instant::now();
         run(
             "rabbitmqctl",
