@@ -1,7 +1,8 @@
 // Reads: project lists, single projects, search and suggestions, by VUS virtual users
 // (default 32) for DURATION. setup() creates PROJECTS projects (default 300) with a
-// known vocabulary. Fails when more than 1 % of requests fail or p95 ≥ 50 ms / p99 ≥
-// 100 ms on any of them (issue 17's aim is p95 ≤ 20 ms; not reached yet, BENCHMARKS.md).
+// known vocabulary. Fails when more than 1 % of requests fail or p95 ≥ 20 ms (issue
+// 17's aim) / p99 ≥ 100 ms (BENCHMARKS.md: p95 9.5 ms on a 2-core VM, 2026-12-06; a
+// slower VM, where k6 itself takes most of the cores, measured 48 ms).
 //
 // k6 run -e BASE_URL=http://127.0.0.1:8080 loadtest/read.js
 import http from "k6/http";
@@ -17,7 +18,7 @@ export const options = {
   summaryTrendStats: ["avg", "p(50)", "p(95)", "p(99)", "max"],
   thresholds: {
     http_req_failed: ["rate<0.01"],
-    "http_req_duration{scenario:readers}": ["p(95)<50", "p(99)<100"],
+    "http_req_duration{scenario:readers}": ["p(95)<20", "p(99)<100"],
   },
 };
 
