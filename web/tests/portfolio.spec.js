@@ -1,5 +1,6 @@
 // My portfolio, as a creator uses it (issue 20): sign up, create a project, upload an
-// image with a progress bar and see its thumbnail; a refused upload is said in words.
+// image with a progress bar and see its thumbnail; every refused upload (415, 422, 413)
+// is said in words.
 import { readFileSync } from "node:fs";
 import { test, expect, expectAccessible } from "./fixtures.js";
 
@@ -34,6 +35,23 @@ test("a creator signs up, creates a project, uploads and sees the thumbnail", as
     buffer: Buffer.from("these are not the bytes of an image"),
   });
   await expect(page.getByRole("alert")).toContainText("not an image Troupe takes");
+
+  // A PNG cut short: 422, said in words.
+  await page.getByLabel("Add an image to Tide pools (drop it here or choose)").setInputFiles({
+    name: "cut.png",
+    mimeType: "image/png",
+    buffer: image.subarray(0, 12),
+  });
+  await expect(page.getByRole("alert")).toContainText("The image cannot be read");
+
+  // Over the 5 MiB limit: 413, said in words.
+  await page.getByLabel("Add an image to Tide pools (drop it here or choose)").setInputFiles({
+    name: "huge.png",
+    mimeType: "image/png",
+    buffer: Buffer.concat([image, Buffer.alloc(6 * 1024 * 1024)]),
+  });
+  await expect(page.getByRole("alert")).toContainText("The file is too large");
+  await expect(page.getByRole("img", { name: "pool.png" })).toBeVisible();
 
   // The profile saves.
   await page.getByLabel("Name", { exact: true }).fill("Maker Person");
