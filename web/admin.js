@@ -108,10 +108,12 @@ export async function adminPage(main) {
       }
     },
   });
+  // On a narrow screen the table scrolls sideways in its own region; the page does not.
+  const scroller = el("div", { class: "scroll-x", role: "region", "aria-label": "Users", tabindex: "0" }, table);
   show(
     main,
     el("h1", { text: "Admin" }),
-    table,
+    scroller,
     await deadEvents(),
     el("section", { "aria-labelledby": "search-heading" }, el("h2", { id: "search-heading", text: "Search" }), reindex, reindexNote),
   );

@@ -17,3 +17,26 @@ test("an admin changes a role", async ({ page }) => {
   await page.reload();
   await expect(page.getByLabel(`Role of ${owner}`)).toHaveValue("committee");
 });
+
+test.describe("on a 360 px phone", () => {
+  test.use({ viewport: { width: 360, height: 740 } });
+
+  test("the admin page fits the screen and its controls are reachable", async ({ page }) => {
+    await page.goto("/app/login");
+    await page.getByLabel("Username or email").fill(process.env.TROUPE_ROOT_USER);
+    await page.getByLabel("Password").fill(process.env.TROUPE_ROOT_PASSWORD);
+    await page.getByRole("button", { name: "Log in" }).click();
+    await expect(page.getByRole("heading", { level: 1, name: "My portfolio" })).toBeVisible();
+    await page.getByRole("link", { name: "Admin" }).click();
+    await expect(page.getByRole("heading", { level: 1, name: "Admin" })).toBeVisible();
+    const owner = process.env.TROUPE_OWNER;
+    const save = page.getByRole("row", { name: new RegExp(owner) }).getByRole("button", { name: "Save role" });
+    await save.scrollIntoViewIfNeeded();
+    await expect(save).toBeInViewport();
+    await expect(page.getByLabel(`Role of ${owner}`)).toBeVisible();
+    // Nothing makes the page wider than the screen.
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    expect(overflow).toBeLessThanOrEqual(0);
+    await expectAccessible(page);
+  });
+});
