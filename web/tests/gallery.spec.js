@@ -48,3 +48,20 @@ test("an unknown project says so", async ({ page }) => {
   await page.goto("/app/projects/01900000-0000-7000-8000-000000000000");
   await expect(page.getByRole("alert")).toHaveText("No such project.");
 });
+
+test.describe("on a 360 px phone", () => {
+  test.use({ viewport: { width: 360, height: 740 } });
+
+  test("the gallery, a project and a profile fit the screen", async ({ page }) => {
+    const overflow = () => page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    await page.goto("/app/");
+    await expect(page.getByRole("heading", { level: 2, name: title })).toBeVisible();
+    expect(await overflow()).toBeLessThanOrEqual(0);
+    await page.getByRole("link", { name: title }).click();
+    await expect(page.getByRole("heading", { level: 1, name: title })).toBeVisible();
+    expect(await overflow()).toBeLessThanOrEqual(0);
+    await page.getByRole("link", { name: owner }).click();
+    await expect(page.getByRole("heading", { level: 1, name: owner })).toBeVisible();
+    expect(await overflow()).toBeLessThanOrEqual(0);
+  });
+});
