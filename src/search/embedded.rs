@@ -323,7 +323,7 @@ pub struct Embedded {
     /// Queries computed at once, at most one per core: a burst of new queries
     /// waits its turn instead of time-slicing the cores with the HTTP workers
     /// (kept answers are served without waiting).
-    computing: Arc<Semaphore>,
+    computing: Semaphore,
 }
 
 impl Embedded {
@@ -331,7 +331,7 @@ impl Embedded {
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
         Embedded {
             index,
-            computing: Arc::new(Semaphore::new(cores)),
+            computing: Semaphore::new(cores),
         }
     }
 

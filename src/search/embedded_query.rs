@@ -3,8 +3,8 @@
 //! in words of 5+ letters, any-of tag filter, score then `updated_at` descending.
 
 use std::ops::Bound;
-use tantivy::collector::{Count, TopDocs};
 
+use tantivy::collector::{Count, TopDocs};
 use tantivy::query::{AllQuery, BooleanQuery, Occur, Query, RangeQuery, TermQuery};
 use tantivy::schema::IndexRecordOption;
 use tantivy::{Order, Score, Searcher, Term};
@@ -143,8 +143,6 @@ pub(super) fn remembered_suggestions(
     index.suggestions.get(generation, &prefix)
 }
 
-/// Suggestion candidates: documents with a title or tag word starting with the
-/// prefix, newest first; `rank_suggestions` picks and orders the texts.
 /// The terms of `field` that start with `prefix`: a range of the term dictionary,
 /// from `prefix` up to (not including) `prefix` with its last letter advanced by
 /// one. UTF-8 keeps code point order, so that range holds exactly those terms.
@@ -161,6 +159,8 @@ fn starting_with(field: tantivy::schema::Field, prefix: &str) -> RangeQuery {
     RangeQuery::new(lower, upper)
 }
 
+/// Suggestion candidates: documents with a title or tag word starting with the
+/// prefix, newest first; `rank_suggestions` picks and orders the texts.
 pub(super) fn suggest(index: &EmbeddedIndex, typed: &str) -> Result<Vec<Suggestion>, SearchError> {
     let Some(prefix) = suggest_prefix(typed) else {
         return Ok(Vec::new());

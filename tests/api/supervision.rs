@@ -29,8 +29,9 @@ fn assert_backoff(actor: &str, n: f64, delay: f64) {
     );
 }
 
-/// Runs a blocking command off the test's thread (the app's actors share it).
-async fn run(program: &'static str, args: Vec<String>) {
+/// Runs a blocking command off the test's thread (the app's actors share it) and
+/// returns what it printed.
+async fn run(program: &'static str, args: Vec<String>) -> String {
     let out = actix_web::rt::task::spawn_blocking(move || {
         std::process::Command::new(program).args(&args).output()
     })
@@ -42,25 +43,14 @@ async fn run(program: &'static str, args: Vec<String>) {
         "{program}: {}",
         String::from_utf8_lossy(&out.stderr)
     );
+    String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 /// How many connections the app holds open in its RabbitMQ vhost.
 async fn open_connections(vhost: &str) -> usize {
-    let vhost = vhost.to_owned();
-    let out = actix_web::rt::task::spawn_blocking(move || {
-        std::process::Command::new("rabbitmqctl")
-            .args(["list_connections", "-p", &vhost, "--silent", "name"])
-            .output()
-    })
-    .await
-    .expect("joined")
-    .unwrap_or_else(|e| panic!("rabbitmqctl runs: {e}"));
-    assert!(
-        out.status.success(),
-        "rabbitmqctl: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout)
+    let args = ["list_connections", "-p", vhost, "--silent", "name"];
+    run("rabbitmqctl", args.map(str::to_owned).to_vec())
+        .await
         .lines()
         .filter(|line| !line.trim().is_empty())
         .count()

@@ -1,12 +1,8 @@
 // Admin (issue 20): an admin changes a user's role.
-import { test, expect, expectAccessible } from "./fixtures.js";
+import { test, expect, expectAccessible, logIn } from "./fixtures.js";
 
 test("an admin changes a role", async ({ page }) => {
-  await page.goto("/app/login");
-  await page.getByLabel("Username or email").fill(process.env.TROUPE_ROOT_USER);
-  await page.getByLabel("Password").fill(process.env.TROUPE_ROOT_PASSWORD);
-  await page.getByRole("button", { name: "Log in" }).click();
-  await expect(page.getByRole("heading", { level: 1, name: "My portfolio" })).toBeVisible();
+  await logIn(page, process.env.TROUPE_ROOT_USER, process.env.TROUPE_ROOT_PASSWORD);
   await page.getByRole("link", { name: "Admin" }).click();
   await expect(page.getByRole("heading", { level: 1, name: "Admin" })).toBeVisible();
   const owner = process.env.TROUPE_OWNER;
@@ -22,11 +18,7 @@ test.describe("on a 360 px phone", () => {
   test.use({ viewport: { width: 360, height: 740 } });
 
   test("the admin page fits the screen and its controls are reachable", async ({ page }) => {
-    await page.goto("/app/login");
-    await page.getByLabel("Username or email").fill(process.env.TROUPE_ROOT_USER);
-    await page.getByLabel("Password").fill(process.env.TROUPE_ROOT_PASSWORD);
-    await page.getByRole("button", { name: "Log in" }).click();
-    await expect(page.getByRole("heading", { level: 1, name: "My portfolio" })).toBeVisible();
+    await logIn(page, process.env.TROUPE_ROOT_USER, process.env.TROUPE_ROOT_PASSWORD);
     await page.getByRole("link", { name: "Admin" }).click();
     await expect(page.getByRole("heading", { level: 1, name: "Admin" })).toBeVisible();
     const owner = process.env.TROUPE_OWNER;
