@@ -2,6 +2,7 @@
 //! in one actix backend. The module list only; `main.rs` is the command line.
 
 pub mod actors;
+pub mod aging_map;
 pub mod app;
 pub mod backoff;
 pub mod commands;

@@ -6,38 +6,38 @@
 //! otherwise it reads the page and keeps that. So a kept page is never stale, on any
 //! node, and a client sees its own write at once.
 
-use std::collections::HashMap;
 use std::hash::Hash;
 use std::sync::{Arc, Mutex};
 
-use crate::messages::page::Page;
+use crate::aging_map::AgingMap;
 
-/// Pages kept per list kind; at this many the memory is emptied and starts over (a
-/// page of 20 projects is about 10 KB, so about 20 MB at most).
+/// Pages kept per list kind, aged in two halves (`AgingMap`, which never empties
+/// itself at once): a page of 20 projects is about 10 KB, so about 20 MB.
 const CAPACITY: usize = 2048;
 
 /// A kept page with the content version it was read at.
-type Kept<T> = (i64, Arc<Page<T>>);
+type Kept<P> = (i64, Arc<P>);
 
-/// Pages of `T` by `K`: where a page starts and its size (and whose list).
-pub struct PageMemory<K, T>(Arc<Mutex<HashMap<K, Kept<T>>>>);
+/// Pages `P` (a `Page`, or one encoded already) by `K`: where a page starts and its
+/// size (and whose list).
+pub struct PageMemory<K, P>(Arc<Mutex<AgingMap<K, Kept<P>>>>);
 
-impl<K, T> Clone for PageMemory<K, T> {
+impl<K, P> Clone for PageMemory<K, P> {
     fn clone(&self) -> Self {
         PageMemory(self.0.clone())
     }
 }
 
-impl<K, T> Default for PageMemory<K, T> {
+impl<K, P> Default for PageMemory<K, P> {
     fn default() -> Self {
-        PageMemory(Arc::new(Mutex::new(HashMap::new())))
+        PageMemory(Arc::new(Mutex::new(AgingMap::with_capacity(CAPACITY))))
     }
 }
 
-impl<K: Eq + Hash, T> PageMemory<K, T> {
+impl<K: Eq + Hash, P> PageMemory<K, P> {
     /// The kept page, if it was read at content version `content`.
-    pub fn get(&self, key: &K, content: i64) -> Option<Arc<Page<T>>> {
-        let pages = self.0.lock().unwrap_or_else(|p| p.into_inner());
+    pub fn get(&self, key: &K, content: i64) -> Option<Arc<P>> {
+        let mut pages = self.0.lock().unwrap_or_else(|p| p.into_inner());
         pages
             .get(key)
             .filter(|(kept, _)| *kept == content)
@@ -46,13 +46,10 @@ impl<K: Eq + Hash, T> PageMemory<K, T> {
 
     /// Keeps `page`, read at content version `content`, unless a page read at a
     /// later version is kept already.
-    pub fn put(&self, key: K, content: i64, page: Arc<Page<T>>) {
+    pub fn put(&self, key: K, content: i64, page: Arc<P>) {
         let mut pages = self.0.lock().unwrap_or_else(|p| p.into_inner());
-        if pages.get(&key).is_some_and(|(kept, _)| *kept > content) {
+        if pages.peek(&key).is_some_and(|(kept, _)| *kept > content) {
             return;
-        }
-        if pages.len() >= CAPACITY && !pages.contains_key(&key) {
-            pages.clear();
         }
         pages.insert(key, (content, page));
     }
@@ -61,7 +58,7 @@ impl<K: Eq + Hash, T> PageMemory<K, T> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::messages::page::Position;
+    use crate::messages::page::{Page, Position};
 
     fn page(total: u64) -> Arc<Page<()>> {
         Arc::new(Page {

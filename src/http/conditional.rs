@@ -1,13 +1,12 @@
 //! Conditional GETs (RFC 9110 §13): `If-None-Match` read the one way every answer
 //! uses, and JSON answers that carry an entity tag of their own bytes.
 
-use std::hash::Hasher;
-
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse};
 use serde::Serialize;
 
 use crate::error::{AppError, AppResult};
+use crate::messages::json_body::JsonBody;
 use crate::messages::media::HeldVersions;
 
 /// `If-None-Match`: `*`, or a list of entity tags, weak (`W/"…"`) or strong; an
@@ -34,20 +33,21 @@ pub fn held_by(req: &HttpRequest) -> Option<HeldVersions> {
         .map(held_versions)
 }
 
-/// `value` as JSON with a weak `ETag` of its bytes (weak: the same JSON may travel
-/// compressed), or `304 Not Modified` when the client holds that tag already.
-/// `Cache-Control: no-cache`: a client may keep the answer but asks again before
-/// using it, so SPEC's freshness holds. The tag is SipHash-1-3 of the bytes, the
-/// same on every node running the same build.
+/// `value` as JSON with a weak `ETag` of its bytes (see `send_json_body`).
 pub fn json_with_etag<T: Serialize>(req: &HttpRequest, value: &T) -> AppResult<HttpResponse> {
-    let body = serde_json::to_vec(value)
+    let body = JsonBody::of(value)
         .map_err(|e| AppError::internal(format!("answer not serialisable: {e}")))?;
-    let mut hasher = std::hash::DefaultHasher::new();
-    hasher.write(&body);
-    let tag = format!("{:016x}", hasher.finish());
-    let etag = HeaderValue::from_str(&format!("W/\"{tag}\""))
+    send_json_body(req, &body)
+}
+
+/// JSON encoded already, with a weak `ETag` of its bytes (weak: the same JSON may
+/// travel compressed), or `304 Not Modified` when the client holds that tag
+/// already. `Cache-Control: no-cache`: a client may keep the answer but asks again
+/// before using it, so SPEC's freshness holds.
+pub fn send_json_body(req: &HttpRequest, body: &JsonBody) -> AppResult<HttpResponse> {
+    let etag = HeaderValue::from_str(&format!("W/\"{}\"", body.tag))
         .map_err(|e| AppError::internal(format!("entity tag: {e}")))?;
-    let held = held_by(req).is_some_and(|held| held.includes(&tag));
+    let held = held_by(req).is_some_and(|held| held.includes(&body.tag));
     let mut response = if held {
         HttpResponse::NotModified()
     } else {
@@ -59,7 +59,9 @@ pub fn json_with_etag<T: Serialize>(req: &HttpRequest, value: &T) -> AppResult<H
     Ok(if held {
         response.finish()
     } else {
-        response.content_type("application/json").body(body)
+        response
+            .content_type("application/json")
+            .body(body.bytes.clone())
     })
 }
 

@@ -8,7 +8,7 @@ use uuid::Uuid;
 use crate::actors::WorkerActors;
 use crate::actors::traced::Ask;
 use crate::error::{AppError, AppResult};
-use crate::http::conditional::json_with_etag;
+use crate::http::conditional::{json_with_etag, send_json_body};
 use crate::http::extract::{AuthUser, KeysetPagination};
 use crate::http::json_object::JsonObject;
 use crate::http::patch::double_option;
@@ -129,7 +129,7 @@ pub async fn list(
             request: page.0,
         })
         .await??;
-    json_with_etag(&req, &projects)
+    send_json_body(&req, &projects)
 }
 
 /// One user's projects, newest first.
@@ -152,7 +152,8 @@ pub async fn by_user(
         owner: Some(user_id.into_inner()),
         request: page.0,
     };
-    json_with_etag(&req, &actors.portfolio.ask(message).await??)
+    let page = actors.portfolio.ask(message).await??;
+    send_json_body(&req, &page)
 }
 
 /// Partial update by the owner or an admin (absent keeps, `null` clears).

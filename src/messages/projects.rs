@@ -8,7 +8,7 @@ use uuid::Uuid;
 
 use crate::error::AppResult;
 use crate::messages::auth::Caller;
-use crate::messages::page::{ListRequest, Page};
+use crate::messages::page::ListRequest;
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Project {
@@ -57,9 +57,10 @@ pub struct GetProject {
 }
 
 /// Newest first; `owner: Some` lists one user's projects (404 for an unknown user).
-/// Answered shared: the same page may go to many callers.
+/// Answered shared and encoded (a `Page<Project>` as JSON): the same page may go to
+/// many callers.
 #[derive(Debug, Message)]
-#[rtype(result = "AppResult<std::sync::Arc<Page<Project>>>")]
+#[rtype(result = "AppResult<std::sync::Arc<crate::messages::json_body::JsonBody>>")]
 pub struct ListProjects {
     pub owner: Option<Uuid>,
     pub request: ListRequest,

@@ -3,39 +3,20 @@
 //! the same request answered twice by it gives the same answer: remembering it is
 //! exact, not an approximation. Every commit (and every read-only reload) starts a
 //! new generation, and the first request of a new generation drops the old
-//! answers — freshness is the index's own. Bounded by aging in two halves: new
-//! answers go into the recent half; when it is full it becomes the older half (the
-//! previous older half is dropped), and an answer found in the older half moves
-//! back to the recent one — what is asked for often stays, at a map lookup's cost.
+//! answers — freshness is the index's own. Bounded by `AgingMap`'s two halves.
 
-use std::collections::HashMap;
 use std::hash::Hash;
 use std::sync::Mutex;
 
+use crate::aging_map::AgingMap;
+
 pub struct AnswerCache<K, V> {
     inner: Mutex<Generation<K, V>>,
-    capacity: usize,
 }
 
 struct Generation<K, V> {
     id: u64,
-    recent: HashMap<K, V>,
-    older: HashMap<K, V>,
-}
-
-impl<K: Eq + Hash, V> Generation<K, V> {
-    fn clear(&mut self) {
-        self.recent.clear();
-        self.older.clear();
-    }
-
-    /// Keeps `answer` in the recent half, aging the halves first when it is full.
-    fn keep(&mut self, key: K, answer: V, half: usize) {
-        if self.recent.len() >= half {
-            self.older = std::mem::take(&mut self.recent);
-        }
-        self.recent.insert(key, answer);
-    }
+    answers: AgingMap<K, V>,
 }
 
 impl<K: Eq + Hash, V: Clone> AnswerCache<K, V> {
@@ -43,10 +24,8 @@ impl<K: Eq + Hash, V: Clone> AnswerCache<K, V> {
         AnswerCache {
             inner: Mutex::new(Generation {
                 id: u64::MAX,
-                recent: HashMap::new(),
-                older: HashMap::new(),
+                answers: AgingMap::with_capacity(capacity),
             }),
-            capacity,
         }
     }
 
@@ -56,17 +35,7 @@ impl<K: Eq + Hash, V: Clone> AnswerCache<K, V> {
         if inner.id != generation {
             return None;
         }
-        if let Some(answer) = inner.recent.get(key) {
-            return Some(answer.clone());
-        }
-        let (key, answer) = inner.older.remove_entry(key)?;
-        let kept = answer.clone();
-        inner.keep(key, answer, self.half());
-        Some(kept)
-    }
-
-    fn half(&self) -> usize {
-        (self.capacity / 2).max(1)
+        inner.answers.get(key).cloned()
     }
 
     /// Keeps `answer`, computed by a searcher of `generation`. An answer of an
@@ -78,10 +47,9 @@ impl<K: Eq + Hash, V: Clone> AnswerCache<K, V> {
                 return;
             }
             inner.id = generation;
-            inner.clear();
+            inner.answers.clear();
         }
-        let half = self.half();
-        inner.keep(key, answer, half);
+        inner.answers.insert(key, answer);
     }
 }
 
@@ -104,32 +72,5 @@ mod tests {
         cache.put(3, "camera", 9); // late answer of an older searcher
         assert_eq!(cache.get(4, &"camera"), None);
         assert_eq!(cache.get(4, &"rust"), Some(2));
-    }
-
-    #[test]
-    fn memory_is_bounded() {
-        const CAPACITY: usize = 1024;
-        let cache = AnswerCache::with_capacity(CAPACITY);
-        for i in 0..(CAPACITY * 3) {
-            cache.put(1, i, i);
-        }
-        let inner = cache.inner.lock().unwrap();
-        assert!(inner.recent.len() + inner.older.len() <= CAPACITY);
-    }
-
-    #[test]
-    fn an_answer_asked_for_often_outlives_a_stream_of_new_ones() {
-        let cache = AnswerCache::with_capacity(100);
-        cache.put(1, 0, 0);
-        for i in 1..1_000 {
-            cache.put(1, i, i);
-            assert_eq!(cache.get(1, &0), Some(0), "after {i} new answers");
-        }
-        assert_eq!(
-            cache.get(1, &1),
-            None,
-            "an answer never asked for again ages out"
-        );
-        assert_eq!(cache.get(1, &999), Some(999));
     }
 }

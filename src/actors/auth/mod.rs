@@ -48,7 +48,7 @@ pub struct AuthContext {
     /// Derives a refresh token's successor (see `sessions`); every node has it.
     pub successor_key: ring::hmac::Key,
     /// Pages of the unfiltered users list, by where they start and their size.
-    pub pages: PageMemory<(Position, u32), User>,
+    pub pages: PageMemory<(Position, u32), Page<User>>,
 }
 
 impl AuthContext {

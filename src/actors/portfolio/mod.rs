@@ -12,6 +12,7 @@ use crate::db::{DbPool, outbox, project_pages, projects};
 use crate::error::{AppError, AppResult};
 use crate::messages::auth::Caller;
 use crate::messages::events::{DomainEvent, ProjectChanged, ProjectDeleted};
+use crate::messages::json_body::JsonBody;
 use crate::messages::page::{ListKey, Page, Position};
 use crate::messages::projects::{
     CreateProject, DeleteProject, GetProject, ListProjects, Project, ProjectFields,
@@ -38,7 +39,8 @@ pub struct PortfolioActor {
 pub struct ListMemory {
     anchors: PageAnchors,
     /// By whose list (`None` = everyone's), where the page starts, its size.
-    pages: PageMemory<(Option<Uuid>, Position, u32), Project>,
+    /// Kept encoded: a kept page is sent as it is, not serialised again.
+    pages: PageMemory<(Option<Uuid>, Position, u32), JsonBody>,
 }
 
 /// What every answer works with: the pool and the process's list memory.
@@ -106,7 +108,7 @@ impl Handler<GetProject> for PortfolioActor {
 }
 
 impl Handler<ListProjects> for PortfolioActor {
-    type Result = ResponseFuture<AppResult<Arc<Page<Project>>>>;
+    type Result = ResponseFuture<AppResult<Arc<JsonBody>>>;
 
     fn handle(&mut self, msg: ListProjects, _: &mut Context<Self>) -> Self::Result {
         self.answer(async move |Portfolio { pool, lists }| {
@@ -136,12 +138,14 @@ impl Handler<ListProjects> for PortfolioActor {
                 return Err(AppError::not_found("user"));
             }
             let content = listed.content;
-            let page = Arc::new(Page::keyset(listed.rows, listed.total, request, |p| {
-                ListKey {
-                    created_at: p.created_at,
-                    id: p.id,
-                }
-            }));
+            let page = Page::keyset(listed.rows, listed.total, request, |p| ListKey {
+                created_at: p.created_at,
+                id: p.id,
+            });
+            let page =
+                Arc::new(JsonBody::of(&page).map_err(|e| {
+                    AppError::internal(format!("project page not serialisable: {e}"))
+                })?);
             lists.pages.put(key, content, page.clone());
             Ok(page)
         })
