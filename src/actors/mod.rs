@@ -25,6 +25,7 @@ use std::sync::Arc;
 
 use actix::Addr;
 
+use crate::db::PoolRecipe;
 use crate::events::Backbone;
 use crate::jwt::JwtKeys;
 use crate::search::SearchIndex;
@@ -65,6 +66,8 @@ pub struct Actors {
     /// Page anchors and kept pages of the project lists, shared by every worker's
     /// `PortfolioActor`.
     pub list_memory: ListMemory,
+    /// Each HTTP worker's actors get a pool of their own (see `PoolRecipe`).
+    pub worker_pool: PoolRecipe,
 }
 
 /// Actors started once per HTTP worker thread. They hold no state of their own

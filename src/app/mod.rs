@@ -42,6 +42,12 @@ pub enum StartupError {
     },
 }
 
+/// HTTP worker threads: one per core (actix's own default, made explicit because
+/// each worker's actors get a database pool of their own, sized by this count).
+fn http_workers() -> usize {
+    std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get)
+}
+
 /// A built, not yet running, Troupe process.
 pub struct Application {
     port: u16,
@@ -121,6 +127,7 @@ impl Application {
                 .configure(routes::for_role(role))
                 .default_service(web::to(routes::unknown_route))
         })
+        .workers(http_workers())
         .shutdown_timeout(SHUTDOWN_GRACE_SECS)
         .listen(listener)
         .map_err(bind_error)?

@@ -25,7 +25,7 @@ use crate::actors::search::SearchActor;
 use crate::actors::storage_gc::{Collector, StorageGcActor};
 use crate::actors::{Actors, WorkerActors};
 use crate::config::{Config, SearchBackend, StorageConfig};
-use crate::db::DbPool;
+use crate::db::{DbPool, PoolRecipe};
 use crate::events::routing::{self, Consumers, Route};
 use crate::imaging::thumbnail::ThumbnailSpec;
 use crate::jwt::{JwtKeys, KeyRing};
@@ -134,15 +134,29 @@ impl Actors {
             search_index,
             media,
             list_memory: ListMemory::default(),
+            worker_pool: PoolRecipe::per_worker(config, super::http_workers())
+                .map_err(std::io::Error::other)?,
         })
     }
 
     /// Starts this worker's actors, each under a `Supervisor`, on the worker's arbiter.
     pub fn start_worker_actors(&self) -> WorkerActors {
-        let auth = self.auth.clone();
-        let (pool_a, pool_b) = (self.auth.pool.clone(), self.auth.pool.clone());
+        // The recipe built once already at start-up, so this cannot fail in practice;
+        // if it did, the worker would share the process's pool.
+        let pool = self.worker_pool.build().unwrap_or_else(|e| {
+            tracing::error!(error = %e, "cannot build a worker's pool; using the shared one");
+            self.auth.pool.clone()
+        });
+        let auth = Arc::new(AuthContext {
+            pool: pool.clone(),
+            ..(*self.auth).clone()
+        });
+        let media = Arc::new(MediaContext {
+            pool: pool.clone(),
+            ..(*self.media).clone()
+        });
+        let (pool_a, pool_b) = (pool.clone(), pool);
         let index = self.search_index.clone();
-        let media = self.media.clone();
         let lists = self.list_memory.clone();
         WorkerActors {
             media: Supervisor::start(move |_| MediaActor::new(media)),

@@ -51,6 +51,30 @@ pub async fn connect(config: &Config) -> Result<Pool, DbSetupError> {
     build_pool(pg, config.database.pool_size)
 }
 
+/// How to open another pool to the same database. Each HTTP worker gets its own:
+/// a connection's task runs on the runtime that opened it, so with one pool for the
+/// process a worker is often handed a connection driven by another worker's thread,
+/// and each statement then costs two cross-thread wake-ups.
+#[derive(Clone)]
+pub struct PoolRecipe {
+    pg: tokio_postgres::Config,
+    size: usize,
+}
+
+impl PoolRecipe {
+    /// `DB_POOL_SIZE` shared out over `workers` pools (at least 2 connections each).
+    pub fn per_worker(config: &Config, workers: usize) -> Result<Self, DbSetupError> {
+        Ok(PoolRecipe {
+            pg: parse(&config.database.url)?,
+            size: config.database.pool_size.div_ceil(workers.max(1)).max(2),
+        })
+    }
+
+    pub fn build(&self) -> Result<Pool, DbSetupError> {
+        build_pool(self.pg.clone(), self.size)
+    }
+}
+
 /// `troupe migrate`: create and migrate the database, nothing else.
 pub async fn migrate_only(config: &Config) -> Result<(), DbSetupError> {
     prepare(&parse(&config.database.url)?).await
@@ -181,4 +205,25 @@ fn describe(pg: &tokio_postgres::Config) -> String {
     };
     let port = pg.get_ports().first().copied().unwrap_or(5432);
     format!("{host}:{port}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::PoolRecipe;
+    use crate::config::Config;
+
+    fn max_size(pool_size: &str, workers: usize) -> usize {
+        let config = Config::from_lookup(|k| (k == "DB_POOL_SIZE").then(|| pool_size.to_owned()))
+            .expect("a valid configuration");
+        let recipe = PoolRecipe::per_worker(&config, workers).expect("a usable DATABASE_URL");
+        recipe.build().expect("a pool").status().max_size
+    }
+
+    #[test]
+    fn the_workers_share_out_db_pool_size_with_at_least_two_connections_each() {
+        assert_eq!(max_size("16", 2), 8);
+        assert_eq!(max_size("16", 3), 6);
+        assert_eq!(max_size("16", 1), 16);
+        assert_eq!(max_size("3", 4), 2);
+    }
 }

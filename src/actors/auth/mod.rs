@@ -35,6 +35,7 @@ use signing_keys::KeySource;
 use throttle::LoginLimits;
 
 /// What every auth actor instance shares.
+#[derive(Clone)]
 pub struct AuthContext {
     pub pool: DbPool,
     pub keys: Arc<JwtKeys>,

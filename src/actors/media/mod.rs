@@ -28,6 +28,7 @@ use crate::storage::{ObjectKey, ObjectStore};
 use naming::{MediaUrls, display_name, extension, thumbnail_key, upload_key};
 
 /// What every `MediaActor` shares.
+#[derive(Clone)]
 pub struct MediaContext {
     pub pool: DbPool,
     pub store: Arc<dyn ObjectStore>,
