@@ -48,8 +48,11 @@ pub static HTTP_LATENCY: LazyLock<HistogramVec> = LazyLock::new(|| {
 pub static DB_POOL_CONNECTIONS: LazyLock<IntGaugeVec> = LazyLock::new(|| {
     register(
         IntGaugeVec::new(
-            Opts::new("db_pool_connections", "Database pool connections by state"),
-            &["state"],
+            Opts::new(
+                "db_pool_connections",
+                "Database pool connections by pool (shared, or an HTTP worker's) and state",
+            ),
+            &["pool", "state"],
         )
         .expect("valid metric definition"),
     )

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use actix::{Actor, Addr, Context, Handler, ResponseFuture, Supervised};
 
-use crate::db::{DbPool, dead_events, deliveries, outbox};
+use crate::db::{DbPool, PoolRecipe, dead_events, deliveries, outbox};
 use crate::events::amqp::publisher::{AmqpPublisher, IsConnected};
 use crate::messages::ops::{CheckReadiness, CheckState, Readiness, RefreshGauges};
 use crate::metrics;
@@ -19,6 +19,8 @@ const PROBE_TIMEOUT: Duration = Duration::from_secs(2);
 
 pub struct HealthActor {
     pool: DbPool,
+    /// The HTTP workers' own pools, for the pool gauges.
+    worker_pools: PoolRecipe,
     /// The RabbitMQ publisher when this process hands events to a broker.
     publisher: Option<Addr<AmqpPublisher>>,
     search: Arc<dyn SearchIndex>,
@@ -28,12 +30,14 @@ pub struct HealthActor {
 impl HealthActor {
     pub fn new(
         pool: DbPool,
+        worker_pools: PoolRecipe,
         publisher: Option<Addr<AmqpPublisher>>,
         search: Arc<dyn SearchIndex>,
         store: Arc<dyn ObjectStore>,
     ) -> Self {
         HealthActor {
             pool,
+            worker_pools,
             publisher,
             search,
             store,
@@ -46,6 +50,17 @@ impl Actor for HealthActor {
 }
 
 impl Supervised for HealthActor {}
+
+fn pool_gauges(pool: &str, status: deadpool_postgres::Status) {
+    let gauge = |state: &str, n: usize| {
+        metrics::DB_POOL_CONNECTIONS
+            .with_label_values(&[pool, state])
+            .set(i64::try_from(n).unwrap_or(i64::MAX));
+    };
+    gauge("in_use", status.size.saturating_sub(status.available));
+    gauge("idle", status.available);
+    gauge("max", status.max_size);
+}
 
 /// Without a broker of its own, this process's events wait safely in the outbox:
 /// the bus check is the broker link where there is one.
@@ -108,16 +123,10 @@ impl Handler<RefreshGauges> for HealthActor {
     type Result = ResponseFuture<()>;
 
     fn handle(&mut self, _: RefreshGauges, _: &mut Context<Self>) -> Self::Result {
-        let status = self.pool.status();
-        let in_use = status.size.saturating_sub(status.available);
-        let pool_gauge = |state: &str, n: usize| {
-            metrics::DB_POOL_CONNECTIONS
-                .with_label_values(&[state])
-                .set(i64::try_from(n).unwrap_or(i64::MAX));
-        };
-        pool_gauge("in_use", in_use);
-        pool_gauge("idle", status.available);
-        pool_gauge("max", status.max_size);
+        pool_gauges("shared", self.pool.status());
+        for (n, status) in self.worker_pools.statuses().into_iter().enumerate() {
+            pool_gauges(&format!("worker-{n}"), status);
+        }
         let pool = self.pool.clone();
         let publisher = self.publisher.clone();
         Box::pin(async move {

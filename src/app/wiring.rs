@@ -110,9 +110,12 @@ impl Actors {
         });
         let dead_pool = pool.clone();
         let dead_letters = Supervisor::start(move |_| DeadLettersActor::new(dead_pool));
-        let (health_index, health_store) = (search_index.clone(), store.clone());
+        let worker_pool =
+            PoolRecipe::per_worker(config, super::http_workers()).map_err(std::io::Error::other)?;
+        let (health_index, health_store, health_workers) =
+            (search_index.clone(), store.clone(), worker_pool.clone());
         let health = Supervisor::start(move |_| {
-            HealthActor::new(pool, publisher, health_index, health_store)
+            HealthActor::new(pool, health_workers, publisher, health_index, health_store)
         });
         let media = Arc::new(MediaContext {
             pool: auth.pool.clone(),
@@ -134,8 +137,7 @@ impl Actors {
             search_index,
             media,
             list_memory: ListMemory::default(),
-            worker_pool: PoolRecipe::per_worker(config, super::http_workers())
-                .map_err(std::io::Error::other)?,
+            worker_pool,
         })
     }
 

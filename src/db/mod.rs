@@ -27,6 +27,7 @@ pub mod users;
 pub mod venue_events;
 
 use std::str::FromStr;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime, Timeouts};
@@ -59,6 +60,8 @@ pub async fn connect(config: &Config) -> Result<Pool, DbSetupError> {
 pub struct PoolRecipe {
     pg: tokio_postgres::Config,
     size: usize,
+    /// The pools built so far, for the pool gauges; a stopped worker's pool drops out.
+    built: Arc<Mutex<Vec<deadpool_postgres::WeakPool>>>,
 }
 
 impl PoolRecipe {
@@ -67,11 +70,25 @@ impl PoolRecipe {
         Ok(PoolRecipe {
             pg: parse(&config.database.url)?,
             size: config.database.pool_size.div_ceil(workers.max(1)).max(2),
+            built: Arc::default(),
         })
     }
 
     pub fn build(&self) -> Result<Pool, DbSetupError> {
-        build_pool(self.pg.clone(), self.size)
+        let pool = build_pool(self.pg.clone(), self.size)?;
+        let mut built = self.built.lock().unwrap_or_else(|p| p.into_inner());
+        built.retain(|weak| weak.upgrade().is_some());
+        built.push(pool.weak());
+        Ok(pool)
+    }
+
+    /// The status of each pool built and still in use.
+    pub fn statuses(&self) -> Vec<deadpool_postgres::Status> {
+        let built = self.built.lock().unwrap_or_else(|p| p.into_inner());
+        built
+            .iter()
+            .filter_map(|weak| Some(weak.upgrade()?.status()))
+            .collect()
     }
 }
 
@@ -225,5 +242,19 @@ mod tests {
         assert_eq!(max_size("16", 3), 6);
         assert_eq!(max_size("16", 1), 16);
         assert_eq!(max_size("3", 4), 2);
+    }
+
+    #[test]
+    fn the_recipe_reports_the_pools_still_in_use() {
+        let config = Config::from_lookup(|_| None).expect("the defaults");
+        let recipe = PoolRecipe::per_worker(&config, 2).expect("a usable DATABASE_URL");
+        let first = recipe.build().expect("a pool");
+        let second = recipe.build().expect("a pool");
+        assert_eq!(recipe.statuses().len(), 2);
+        drop(first);
+        let left: Vec<usize> = recipe.statuses().iter().map(|s| s.max_size).collect();
+        assert_eq!(left, vec![8]);
+        drop(second);
+        assert!(recipe.statuses().is_empty());
     }
 }

@@ -104,7 +104,12 @@ async fn metrics_count_requests_by_route_and_status() {
         "{text}"
     );
     assert!(
-        text.contains(r#"db_pool_connections{state="max"} 4"#),
+        text.contains(r#"db_pool_connections{pool="shared",state="max"} 4"#),
+        "{text}"
+    );
+    // Each HTTP worker's own pool (DB_POOL_SIZE shared out over the workers).
+    assert!(
+        text.contains(r#"db_pool_connections{pool="worker-0",state="max"}"#),
         "{text}"
     );
 }
