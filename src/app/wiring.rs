@@ -143,8 +143,9 @@ impl Actors {
 
     /// Starts this worker's actors, each under a `Supervisor`, on the worker's arbiter.
     pub fn start_worker_actors(&self) -> WorkerActors {
-        // The recipe built once already at start-up, so this cannot fail in practice;
-        // if it did, the worker would share the process's pool.
+        // Building a pool opens no connection; it fails only on settings that
+        // `PoolRecipe::per_worker` checked at start-up. Should it fail anyway, the
+        // worker shares the process's pool.
         let pool = self.worker_pool.build().unwrap_or_else(|e| {
             tracing::error!(error = %e, "cannot build a worker's pool; using the shared one");
             self.auth.pool.clone()

@@ -1,6 +1,6 @@
 //! The typed vocabulary between the HTTP side, the actors and the wire: one file per
-//! domain. Depends on nothing but serde (and serde_json for answers encoded once), uuid and time types (and the error type the
-//! replies carry).
+//! domain. Depends on nothing but serde (serde_json for answers encoded once), uuid
+//! and time types (and the error type the replies carry).
 
 pub mod attendance;
 pub mod auth;
