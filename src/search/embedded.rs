@@ -14,6 +14,7 @@ use uuid::Uuid;
 
 use super::answer_cache::AnswerCache;
 use super::embedded_query;
+use super::hit_table::{self, HitTables, Table};
 use super::typo_terms::TypoGroup;
 use super::{IndexChanges, SearchDoc, SearchError, SearchIndex, SearchRequest, SearchResults};
 use crate::messages::search::{SearchHit, Suggestion};
@@ -65,17 +66,16 @@ pub struct EmbeddedIndex {
     /// A word's one-edit group in a field (`typo_terms`), read from the term
     /// dictionaries of the current generation.
     pub(super) typo_groups: AnswerCache<(Field, String), TypoGroup>,
-    /// Stored documents read as hits, by address in the current generation: most
-    /// pages show documents another query showed already.
-    pub(super) hits: AnswerCache<DocAddress, Option<SearchHit>>,
+    /// Each segment's stored documents as hits, decoded once (`hit_table`).
+    hit_tables: Arc<HitTables>,
 }
 
 /// Search answers kept per generation (a 20-hit page is about 9 KB).
 const KEPT_SEARCHES: usize = 4_096;
 /// Suggestion answers kept per generation (five short texts each).
 const KEPT_SUGGESTIONS: usize = 4_096;
-/// Decoded hits kept per generation (a hit is well under 1 KB).
-const KEPT_HITS: usize = 20_000;
+/// Documents kept decoded as hits (`hit_table`): about 570 MB at most.
+const MAX_TABLE_DOCS: u64 = 1_000_000;
 /// Typo groups kept per generation.
 const KEPT_TYPO_GROUPS: usize = 10_000;
 
@@ -112,6 +112,12 @@ impl EmbeddedIndex {
             .reload_policy(policy)
             .try_into()
             .map_err(err)?;
+        let hit_tables = HitTables::new(
+            Arc::new(move |doc| stored_hit(&fields, doc)),
+            MAX_TABLE_DOCS,
+        );
+        // Start reading every segment's table now, not at the first query.
+        hit_tables.tables(reader.searcher().segment_readers());
         Ok(Arc::new(EmbeddedIndex {
             reader,
             writer,
@@ -119,7 +125,7 @@ impl EmbeddedIndex {
             searches: AnswerCache::with_capacity(KEPT_SEARCHES),
             suggestions: AnswerCache::with_capacity(KEPT_SUGGESTIONS),
             typo_groups: AnswerCache::with_capacity(KEPT_TYPO_GROUPS),
-            hits: AnswerCache::with_capacity(KEPT_HITS),
+            hit_tables,
         }))
     }
 
@@ -210,47 +216,14 @@ impl EmbeddedIndex {
         doc
     }
 
-    pub(super) fn hit(&self, doc: &TantivyDocument, score: f32) -> Option<SearchHit> {
-        let f = &self.fields;
-        let text = |field| {
-            doc.get_first(field)
-                .and_then(|v| v.as_str())
-                .map(str::to_owned)
-        };
-        Some(SearchHit {
-            project_id: text(f.id)?.parse().ok()?,
-            user_id: text(f.user_id)?.parse().ok()?,
-            title: text(f.title)?,
-            description: text(f.description),
-            tags: doc
-                .get_all(f.tags)
-                .filter_map(|v| v.as_str().map(str::to_owned))
-                .collect(),
-            username: text(f.display_name)?,
-            thumbnail_url: text(f.thumbnail_url),
-            score,
-            updated_at: from_micros(doc.get_first(f.updated_at).and_then(|v| v.as_i64())?)?,
-        })
-    }
-
-    /// The hit stored at `address` in `searcher`'s generation, `score` set.
-    pub(super) fn hit_at(
-        &self,
-        searcher: &tantivy::Searcher,
-        address: DocAddress,
-        score: f32,
-    ) -> Result<Option<SearchHit>, SearchError> {
-        let generation = searcher.generation().generation_id();
-        let hit = match self.hits.get(generation, &address) {
-            Some(hit) => hit,
-            None => {
-                let doc: TantivyDocument = searcher.doc(address).map_err(err)?;
-                let hit = self.hit(&doc, 0.0);
-                self.hits.put(generation, address, hit.clone());
-                hit
-            }
-        };
-        Ok(hit.map(|hit| SearchHit { score, ..hit }))
+    /// The hits of `searcher`'s segments: decoded tables where ready, the doc
+    /// store elsewhere.
+    pub(super) fn hits<'s>(&self, searcher: &'s tantivy::Searcher) -> Hits<'s> {
+        Hits {
+            searcher,
+            tables: self.hit_tables.tables(searcher.segment_readers()),
+            fields: self.fields,
+        }
     }
 
     pub(super) fn fields(&self) -> Fields {
@@ -260,6 +233,58 @@ impl EmbeddedIndex {
     pub(super) fn searcher(&self) -> tantivy::Searcher {
         self.reader.searcher()
     }
+}
+
+/// Hits of one searcher's segments (`EmbeddedIndex::hits`).
+pub(super) struct Hits<'s> {
+    searcher: &'s tantivy::Searcher,
+    tables: Vec<Option<Table>>,
+    fields: Fields,
+}
+
+impl Hits<'_> {
+    /// The hit at `address`, `score` set.
+    pub(super) fn at(
+        &self,
+        address: DocAddress,
+        score: f32,
+    ) -> Result<Option<SearchHit>, SearchError> {
+        let table = self
+            .tables
+            .get(address.segment_ord as usize)
+            .and_then(Option::as_ref);
+        let hit = match table {
+            Some(table) => hit_table::at(table, address.doc_id).cloned(),
+            None => {
+                let doc: TantivyDocument = self.searcher.doc(address).map_err(err)?;
+                stored_hit(&self.fields, &doc)
+            }
+        };
+        Ok(hit.map(|hit| SearchHit { score, ..hit }))
+    }
+}
+
+/// A stored document as a hit (score 0); `None` if a field is missing or malformed.
+fn stored_hit(f: &Fields, doc: &TantivyDocument) -> Option<SearchHit> {
+    let text = |field| {
+        doc.get_first(field)
+            .and_then(|v| v.as_str())
+            .map(str::to_owned)
+    };
+    Some(SearchHit {
+        project_id: text(f.id)?.parse().ok()?,
+        user_id: text(f.user_id)?.parse().ok()?,
+        title: text(f.title)?,
+        description: text(f.description),
+        tags: doc
+            .get_all(f.tags)
+            .filter_map(|v| v.as_str().map(str::to_owned))
+            .collect(),
+        username: text(f.display_name)?,
+        thumbnail_url: text(f.thumbnail_url),
+        score: 0.0,
+        updated_at: from_micros(doc.get_first(f.updated_at).and_then(|v| v.as_i64())?)?,
+    })
 }
 
 /// A full rebuild: every document is deleted and re-added under one commit, so
@@ -290,9 +315,25 @@ impl Rebuild<'_> {
         Ok(())
     }
 
+    /// Commits the rebuilt index, then merges it into one segment: a query pays
+    /// per segment (term lookups, typo scans, scorers), and a rebuild would
+    /// otherwise leave one segment per flush of the writer's buffer.
     pub fn commit(mut self) -> Result<(), SearchError> {
         self.writer.commit().map_err(err)?;
-        self.index.reader.reload().map_err(err)
+        self.index.reader.reload().map_err(err)?;
+        let segments: Vec<_> = self
+            .index
+            .reader
+            .searcher()
+            .segment_readers()
+            .iter()
+            .map(|s| s.segment_id())
+            .collect();
+        if segments.len() > 1 {
+            self.writer.merge(&segments).wait().map_err(err)?;
+            self.index.reader.reload().map_err(err)?;
+        }
+        Ok(())
     }
 }
 

@@ -82,9 +82,10 @@ pub(super) fn search(
         (count, top)
     };
 
+    let stored = index.hits(&searcher);
     let mut hits = Vec::with_capacity(top.len());
     for (score, address) in top {
-        if let Some(hit) = index.hit_at(&searcher, address, score)? {
+        if let Some(hit) = stored.at(address, score)? {
             hits.push(hit);
         }
     }
@@ -171,6 +172,7 @@ pub(super) fn suggest(index: &EmbeddedIndex, typed: &str) -> Result<Vec<Suggesti
     if let Some(answer) = index.suggestions.get(generation, &prefix) {
         return Ok(answer);
     }
+    let stored = index.hits(&searcher);
     let mut candidates = Vec::new();
     let mut seen = std::collections::HashSet::new();
     for field in [f.title, f.tags] {
@@ -178,7 +180,7 @@ pub(super) fn suggest(index: &EmbeddedIndex, typed: &str) -> Result<Vec<Suggesti
         let newest = TopDocs::with_limit(SUGGEST_CANDIDATES)
             .order_by_fast_field::<i64>("updated_at", Order::Desc);
         for (_, address) in searcher.search(&query, &newest).map_err(err)? {
-            let Some(hit) = index.hit_at(&searcher, address, 0.0)? else {
+            let Some(hit) = stored.at(address, 0.0)? else {
                 continue;
             };
             if seen.insert(hit.project_id) {

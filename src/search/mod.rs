@@ -5,6 +5,7 @@ mod answer_cache;
 pub mod elastic;
 pub mod embedded;
 mod embedded_query;
+mod hit_table;
 mod ranked_top;
 mod typo_terms;
 
