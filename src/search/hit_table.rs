@@ -97,7 +97,7 @@ impl HitTables {
             .spawn(move || {
                 let started = std::time::Instant::now();
                 let built = read_table(&segment, &*tables.decode);
-                tracing::info!(segment = %id.short_uuid_string(), docs = segment.max_doc(),
+                tracing::debug!(segment = %id.short_uuid_string(), docs = segment.max_doc(),
                     ms = started.elapsed().as_millis() as u64, "search segment decoded as hits");
                 let mut slots = tables.lock();
                 match built {
