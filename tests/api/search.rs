@@ -418,6 +418,12 @@ async fn troupe_reindex_rebuilds_the_index_an_api_process_reads() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(String::from_utf8_lossy(&out.stdout).contains("reindexed 3 projects"));
+    let meta = std::fs::read_to_string(app.data_path.join("search/meta.json")).unwrap();
+    assert_eq!(
+        meta.matches("\"segment_id\"").count(),
+        1,
+        "a rebuild ends merged into one segment: {meta}"
+    );
     // The read-only reader notices the other process's commit by itself.
     assert!(
         wait_for(Duration::from_secs(5), || async {
