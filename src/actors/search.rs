@@ -9,6 +9,7 @@ use actix::{Actor, Context, Handler, ResponseFuture, Supervised};
 use crate::actors::forward::Forwarder;
 use crate::actors::tags;
 use crate::error::{AppError, AppResult};
+use crate::messages::json_body::JsonBody;
 use crate::messages::search::{SearchPage, SearchProjects, Suggest, Suggestion};
 use crate::metrics;
 use crate::problem_code::ProblemCode;
@@ -77,7 +78,7 @@ fn unavailable(e: SearchError) -> AppError {
 }
 
 impl Handler<SearchProjects> for SearchActor {
-    type Result = ResponseFuture<AppResult<SearchPage>>;
+    type Result = ResponseFuture<AppResult<JsonBody>>;
 
     fn handle(&mut self, msg: SearchProjects, _: &mut Context<Self>) -> Self::Result {
         let page = msg.page;
@@ -89,13 +90,19 @@ impl Handler<SearchProjects> for SearchActor {
             metrics::SEARCH_LATENCY
                 .with_label_values(&["search"])
                 .observe(started.elapsed().as_secs_f64());
-            Ok(SearchPage {
-                results: results.hits,
+            // A remembered answer is encoded by the first request that sends it.
+            if let Some(sent) = results.sent.get() {
+                return Ok(sent.clone());
+            }
+            let encoded = JsonBody::of(&SearchPage {
+                results: results.hits.to_vec(),
                 total: results.total,
                 page: page.page,
                 size: page.size,
                 pages: results.total.div_ceil(u64::from(page.size)),
             })
+            .map_err(|e| AppError::internal(format!("encoding a search page: {e}")))?;
+            Ok(results.sent.get_or_init(|| encoded).clone())
         })
     }
 }

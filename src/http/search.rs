@@ -44,7 +44,7 @@ pub async fn search(
         .filter(|t| !t.trim().is_empty())
         .map(str::to_owned)
         .collect();
-    let results = actors
+    let page = actors
         .search
         .ask(SearchProjects {
             query,
@@ -52,7 +52,9 @@ pub async fn search(
             page: page.0,
         })
         .await??;
-    Ok(HttpResponse::Ok().json(results))
+    Ok(HttpResponse::Ok()
+        .content_type("application/json")
+        .body(page.bytes))
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]

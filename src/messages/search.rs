@@ -44,8 +44,9 @@ pub struct Suggestion {
     pub project_id: Option<Uuid>,
 }
 
+/// Answered with the `SearchPage` encoded as JSON.
 #[derive(Debug, Message)]
-#[rtype(result = "AppResult<SearchPage>")]
+#[rtype(result = "AppResult<super::json_body::JsonBody>")]
 pub struct SearchProjects {
     pub query: Option<String>,
     pub tags: Vec<String>,

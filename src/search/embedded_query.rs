@@ -89,10 +89,7 @@ pub(super) fn search(
             hits.push(hit);
         }
     }
-    let results = SearchResults {
-        hits,
-        total: total as u64,
-    };
+    let results = SearchResults::new(hits, total as u64);
     index.searches.put(generation, key, results.clone());
     Ok(results)
 }

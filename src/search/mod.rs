@@ -9,7 +9,11 @@ mod hit_table;
 mod ranked_top;
 mod typo_terms;
 
+use std::sync::{Arc, OnceLock};
+
 use uuid::Uuid;
+
+use crate::messages::json_body::JsonBody;
 
 use crate::messages::page::PageRequest;
 pub use crate::messages::search::SearchDoc;
@@ -29,10 +33,25 @@ pub struct SearchRequest {
     pub page: PageRequest,
 }
 
+/// One page of matches. Cloning it is cheap (the hits are shared), and a clone of a
+/// remembered answer shares `sent` with it.
 #[derive(Debug, Clone)]
 pub struct SearchResults {
-    pub hits: Vec<SearchHit>,
+    pub hits: Arc<[SearchHit]>,
     pub total: u64,
+    /// The page as the API sends it, encoded by the first request that sent it
+    /// (`SearchActor`): a remembered answer is not serialised again per request.
+    pub sent: Arc<OnceLock<JsonBody>>,
+}
+
+impl SearchResults {
+    pub fn new(hits: Vec<SearchHit>, total: u64) -> Self {
+        SearchResults {
+            hits: hits.into(),
+            total,
+            sent: Arc::default(),
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -48,7 +48,7 @@ async fn titles(index: &ElasticIndex, query: &str, tags: &[&str]) -> Vec<String>
     };
     let found = index.search(request).await.expect("search answers");
     assert_eq!(found.total as usize, found.hits.len(), "one page holds all");
-    found.hits.into_iter().map(|h| h.title).collect()
+    found.hits.iter().map(|h| h.title.clone()).collect()
 }
 
 async fn get_json(url: &str) -> Value {

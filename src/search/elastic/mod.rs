@@ -258,10 +258,10 @@ impl SearchIndex for ElasticIndex {
             .as_array()
             .map(|h| h.iter().filter_map(hit_of).collect())
             .unwrap_or_default();
-        Ok(SearchResults {
+        Ok(SearchResults::new(
             hits,
-            total: answer["hits"]["total"]["value"].as_u64().unwrap_or(0),
-        })
+            answer["hits"]["total"]["value"].as_u64().unwrap_or(0),
+        ))
     }
 
     #[tracing::instrument(
