@@ -317,7 +317,7 @@ impl Rebuild<'_> {
 
     /// Commits the rebuilt index, then merges it into one segment: a query pays
     /// per segment (term lookups, typo scans, scorers), and a rebuild would
-    /// otherwise leave one segment per flush of the writer's buffer.
+    /// otherwise leave one segment per indexing thread and buffer flush.
     pub fn commit(mut self) -> Result<(), SearchError> {
         self.writer.commit().map_err(err)?;
         self.index.reader.reload().map_err(err)?;
