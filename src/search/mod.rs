@@ -14,7 +14,6 @@ use std::sync::{Arc, OnceLock};
 use uuid::Uuid;
 
 use crate::messages::json_body::JsonBody;
-
 use crate::messages::page::PageRequest;
 pub use crate::messages::search::SearchDoc;
 use crate::messages::search::{SearchHit, Suggestion};
