@@ -1,6 +1,6 @@
 //! SPEC §3: users list, read, admin create, partial update, admin delete.
 
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -9,6 +9,7 @@ use crate::actors::WorkerActors;
 use crate::actors::traced::Ask;
 use crate::error::AppResult;
 use crate::http::auth::RegisterBody;
+use crate::http::conditional::send_json_body;
 use crate::http::extract::{AuthUser, KeysetPagination};
 use crate::http::json_object::JsonObject;
 use crate::http::patch::double_option;
@@ -28,7 +29,7 @@ pub struct UserQuery {
 /// A page of users; admins see every field, others public fields.
 #[utoipa::path(get, path = "/users", operation_id = "listUsers", tag = "users", security(("bearer" = [])),
     params(UserQuery, ("page" = Option<u32>, Query, minimum = 1, maximum = 1000000, description = "Page number, from 1 (not with `cursor`)"), ("size" = Option<u32>, Query, minimum = 1, maximum = 100, description = "Items per page (default 20)"), ("cursor" = Option<String>, Query, description = "The `next_cursor` of the previous page (not with `page`)")),
-    responses((status = 200, body = Page<UserView>, description = "One page: `items`, `total` (exact), `page` (absent when asked by cursor), `size`, `pages`, `next_cursor` (`null` on the last page)"), (status = 400, body = Problem), (status = 401, body = Problem)))]
+    responses((status = 200, body = Page<UserView>, description = "One page: `items`, `total` (exact), `page` (absent when asked by cursor), `size`, `pages`, `next_cursor` (`null` on the last page); with a weak `ETag`"), (status = 304, description = "`If-None-Match` holds the current `ETag`"), (status = 400, body = Problem), (status = 401, body = Problem)))]
 #[tracing::instrument(
     name = "handler",
     level = "debug",
@@ -36,6 +37,7 @@ pub struct UserQuery {
     fields(handler = "users::list")
 )]
 pub async fn list(
+    req: HttpRequest,
     actors: web::Data<WorkerActors>,
     auth: AuthUser,
     page: KeysetPagination,
@@ -46,7 +48,7 @@ pub async fn list(
         request: page.0,
         q: query.into_inner().q,
     };
-    Ok(HttpResponse::Ok().json(actors.auth.ask(message).await??))
+    send_json_body(&req, &actors.auth.ask(message).await??)
 }
 
 /// One user: every field for admins and the user themself, public fields for others.

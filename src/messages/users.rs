@@ -8,7 +8,7 @@ use uuid::Uuid;
 
 use crate::error::AppResult;
 use crate::messages::auth::{Caller, NewAccount, Role, User};
-use crate::messages::page::{ListRequest, Page};
+use crate::messages::page::ListRequest;
 
 /// What non-admins see of other users. (`deny_unknown_fields` only marks the schema
 /// closed, so that a full `User` does not also match it in `UserView`'s `oneOf`.)
@@ -44,8 +44,9 @@ pub enum UserView {
     Public(PublicUser),
 }
 
+/// Answers the page encoded as the caller may see it (`UserView`s).
 #[derive(Debug, Message)]
-#[rtype(result = "AppResult<Page<UserView>>")]
+#[rtype(result = "AppResult<super::json_body::JsonBody>")]
 pub struct ListUsers {
     pub caller: Caller,
     pub request: ListRequest,

@@ -286,3 +286,75 @@ async fn an_admin_deletes_a_user_and_their_sessions_end() {
         .await
         .problem(404, "not_found");
 }
+
+/// The unfiltered list is kept per process with its encodings (admin, public): each
+/// caller still gets the page as they may see it, and a conditional GET of it.
+#[actix_web::test]
+async fn a_kept_users_page_is_shaped_for_each_caller_and_answers_304_while_unchanged() {
+    let app = spawn_app().await;
+    let rina = app.user("rina").await;
+    let sari = app.user("sari").await;
+    let tono = app.user("tono").await;
+    let root = app.root().await;
+    let callers = [
+        ("rina", &rina.access, rina.id.to_string(), false),
+        ("sari", &sari.access, sari.id.to_string(), false),
+        ("tono", &tono.access, tono.id.to_string(), false),
+        ("root", &root.access, root.id.to_string(), true),
+    ];
+    // Twice round: the first request keeps the page, the rest answer from it.
+    let mut tags = std::collections::HashMap::new();
+    for round in 0..2 {
+        for (name, token, id, admin) in &callers {
+            let reply = app.list_users(token, "page=1&size=2").await;
+            assert_eq!(reply.status, 200, "{}", reply.text);
+            let body = reply.json();
+            let items = body["items"].as_array().unwrap();
+            assert_eq!(
+                (items.len(), body["total"].as_u64()),
+                (2, Some(4)),
+                "{body}"
+            );
+            for item in items {
+                let own = item["id"] == id.as_str();
+                assert_eq!(
+                    item.get("updated_at").is_some(),
+                    *admin || own,
+                    "round {round}, {name} sees {item}"
+                );
+            }
+            let tag = reply.header("etag").expect("an ETag").to_owned();
+            assert_eq!(
+                *tags.entry(*name).or_insert_with(|| tag.clone()),
+                tag,
+                "{name}"
+            );
+        }
+    }
+    assert_ne!(
+        tags["root"], tags["sari"],
+        "admins and users see different bytes"
+    );
+
+    let path = "/users?page=1&size=2";
+    let held = |token: &str, tag: &str| {
+        app.send(
+            app.client
+                .get(app.url(path))
+                .bearer_auth(token)
+                .header("if-none-match", tag),
+        )
+    };
+    assert_eq!(held(&root.access, &tags["root"]).await.status, 304);
+    assert_eq!(held(&sari.access, &tags["root"]).await.status, 200);
+    let first = app.list_users(&root.access, "page=1&size=2").await.json()["items"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let renamed = app
+        .update_user(&root.access, first, &json!({"name": "Nama Baru"}))
+        .await;
+    assert_eq!(renamed.status, 200, "{}", renamed.text);
+    let after = held(&root.access, &tags["root"]).await;
+    assert_eq!(after.status, 200, "the list changed: {}", after.text);
+}

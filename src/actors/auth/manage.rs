@@ -5,12 +5,14 @@ use std::sync::Arc;
 
 use super::AuthContext;
 use super::accounts::write_error;
+use super::kept_users::{KeptUsers, encode_for};
 use super::rules::{self, Checks, may_grant, may_manage};
 use crate::db::sessions::{self, Scope};
 use crate::db::{media, outbox, projects, user_pages, users};
 use crate::error::{AppError, AppResult, FieldErrors};
 use crate::messages::auth::{Caller, Role, User};
 use crate::messages::events::{DomainEvent, MediaDeleted, ProjectDeleted};
+use crate::messages::json_body::JsonBody;
 use crate::messages::page::{ListKey, Page, Position};
 use crate::messages::sessions::Revocation;
 use crate::messages::users::{DeleteUser, GetUser, ListUsers, UpdateUser, UserPatch, UserView};
@@ -27,7 +29,7 @@ fn last_superadmin() -> AppError {
     }
 }
 
-fn view_for(caller: &Caller, user: User) -> UserView {
+pub(super) fn view_for(caller: &Caller, user: User) -> UserView {
     if caller.role.is_admin() || caller.id == user.id {
         UserView::Full(user)
     } else {
@@ -61,7 +63,7 @@ fn new_role(
 }
 
 impl AuthContext {
-    pub(super) async fn list_users(&self, msg: ListUsers) -> AppResult<Page<UserView>> {
+    pub(super) async fn list_users(&self, msg: ListUsers) -> AppResult<JsonBody> {
         let q = rules::optional_text(msg.q);
         if q.as_ref()
             .is_some_and(|q| q.chars().count() > QUERY_MAX_CHARS)
@@ -79,8 +81,8 @@ impl AuthContext {
         // version is unchanged (`actors/page_memory.rs`).
         if q.is_none() {
             let content = user_pages::content_version(&db).await?;
-            if let Some(page) = self.pages.get(&key, content) {
-                return Ok(page.map_ref(|u| view_for(&msg.caller, u.clone())));
+            if let Some(kept) = self.pages.get(&key, content) {
+                return kept.encoded_for(&msg.caller);
             }
         }
         let after = match request.position {
@@ -96,14 +98,18 @@ impl AuthContext {
             request.limit_with_lookahead(),
         )
         .await?;
-        let page = Arc::new(Page::keyset(read.users, read.total, request, |u| ListKey {
+        let page = Page::keyset(read.users, read.total, request, |u| ListKey {
             created_at: u.created_at,
             id: u.id,
-        }));
-        if let Some(content) = read.content {
-            self.pages.put(key, content, page.clone());
+        });
+        match read.content {
+            Some(content) => {
+                let kept = Arc::new(KeptUsers::new(page));
+                self.pages.put(key, content, kept.clone());
+                kept.encoded_for(&msg.caller)
+            }
+            None => encode_for(&page, &msg.caller),
         }
-        Ok(page.map_ref(|u| view_for(&msg.caller, u.clone())))
     }
 
     pub(super) async fn get_user(&self, msg: GetUser) -> AppResult<UserView> {

@@ -3,6 +3,7 @@
 //! actor holds no state of its own and requests run concurrently.
 
 mod accounts;
+mod kept_users;
 mod manage;
 pub mod revocations;
 pub mod rules;
@@ -24,12 +25,14 @@ use crate::db::DbPool;
 use crate::error::AppResult;
 use crate::jwt::JwtKeys;
 use crate::messages::auth::{GetMe, Login, Logout, LogoutAll, Refresh, Register, Session, User};
-use crate::messages::page::{Page, Position};
+use crate::messages::json_body::JsonBody;
+use crate::messages::page::Position;
 use crate::messages::users::{CreateUser, DeleteUser, GetUser, ListUsers, UpdateUser, UserView};
 
 use crate::messages::sessions::{
     ClearLockout, ListSessions, RevokeOtherSessions, RevokeSession, SessionView,
 };
+use kept_users::KeptUsers;
 use revocations::RevocationSet;
 use signing_keys::KeySource;
 use throttle::LoginLimits;
@@ -49,7 +52,7 @@ pub struct AuthContext {
     /// Derives a refresh token's successor (see `sessions`); every node has it.
     pub successor_key: ring::hmac::Key,
     /// Pages of the unfiltered users list, by where they start and their size.
-    pub pages: PageMemory<(Position, u32), Page<User>>,
+    pub pages: PageMemory<(Position, u32), KeptUsers>,
 }
 
 impl AuthContext {
@@ -125,7 +128,7 @@ answer_with! {
     Logout => logout -> ();
     LogoutAll => logout_all -> ();
     GetMe => me -> User;
-    ListUsers => list_users -> Page<UserView>;
+    ListUsers => list_users -> JsonBody;
     GetUser => get_user -> UserView;
     CreateUser => create_user -> User;
     UpdateUser => update_user -> User;
