@@ -10,6 +10,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
+use troupe::config::DEFAULT_HIT_TABLE_DOCS;
 use troupe::messages::page::PageRequest;
 use troupe::search::embedded::{Embedded, EmbeddedIndex};
 use troupe::search::{IndexChanges, SearchDoc, SearchIndex, SearchRequest};
@@ -106,7 +107,7 @@ async fn index_and_query(n: usize) {
         Uuid::new_v4().simple()
     ));
     let index: Arc<dyn SearchIndex> = Arc::new(Embedded::new(
-        EmbeddedIndex::open(&dir, true).expect("index"),
+        EmbeddedIndex::open(&dir, true, DEFAULT_HIT_TABLE_DOCS).expect("index"),
     ));
     let mut rng = Rng(n as u64);
     let started = Instant::now();

@@ -10,6 +10,7 @@
 //! `WAIT_MS=1500` waits before the first query, so the hit tables are built.
 //! Queries: every search word, then pairs of them; every prefix.
 use std::time::Instant;
+use troupe::config::DEFAULT_HIT_TABLE_DOCS;
 use troupe::messages::page::PageRequest;
 use troupe::search::embedded::{Embedded, EmbeddedIndex};
 use troupe::search::{SearchIndex, SearchRequest};
@@ -18,7 +19,8 @@ fn main() {
     let dir = std::env::args().nth(1).unwrap();
     let lists = std::env::args().nth(2).unwrap();
     let what = std::env::args().nth(3).unwrap();
-    let index = EmbeddedIndex::open(std::path::Path::new(&dir), false).unwrap();
+    let index =
+        EmbeddedIndex::open(std::path::Path::new(&dir), false, DEFAULT_HIT_TABLE_DOCS).unwrap();
     println!("segments: {}", segments(&dir));
     if let Ok(ms) = std::env::var("WAIT_MS") {
         std::thread::sleep(std::time::Duration::from_millis(ms.parse().unwrap()));

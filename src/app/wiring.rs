@@ -209,8 +209,12 @@ fn open_search_index(config: &Config) -> std::io::Result<Arc<dyn SearchIndex>> {
     match config.search.backend {
         SearchBackend::Embedded => {
             let dir = config.data_dir.join("search");
-            let index = EmbeddedIndex::open(&dir, config.server.role.runs_workers())
-                .map_err(std::io::Error::other)?;
+            let index = EmbeddedIndex::open(
+                &dir,
+                config.server.role.runs_workers(),
+                config.search.hit_table_docs,
+            )
+            .map_err(std::io::Error::other)?;
             Ok(Arc::new(Embedded::new(index)))
         }
         SearchBackend::Elasticsearch => {

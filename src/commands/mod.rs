@@ -109,7 +109,8 @@ pub async fn reindex(config: &Config) -> Result<(), String> {
     let target = match config.search.backend {
         SearchBackend::Embedded => {
             let dir = config.data_dir.join("search");
-            let index = EmbeddedIndex::open(&dir, true).map_err(|e| {
+            // A rebuild answers no queries: no hit tables.
+            let index = EmbeddedIndex::open(&dir, true, 0).map_err(|e| {
                 format!("{e}. Stop the troupe process that writes it, or call POST /admin/reindex-projects instead.")
             })?;
             let mut rebuild = index.rebuild().map_err(text)?;

@@ -72,6 +72,9 @@ impl EventSettings {
     }
 }
 
+/// `SEARCH_HIT_TABLE_DOCS` when unset: about 570 MB at most.
+pub const DEFAULT_HIT_TABLE_DOCS: u64 = 1_000_000;
+
 /// `SEARCH_BACKEND`: the embedded tantivy index (default) or Elasticsearch.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SearchBackend {
@@ -79,13 +82,17 @@ pub enum SearchBackend {
     Elasticsearch,
 }
 
-/// `SEARCH_BACKEND`, `ELASTICSEARCH_URL`, `SEARCH_INDEX`.
+/// `SEARCH_BACKEND`, `ELASTICSEARCH_URL`, `SEARCH_INDEX`, `SEARCH_HIT_TABLE_DOCS`.
 #[derive(Debug, Clone)]
 pub struct SearchSettings {
     pub backend: SearchBackend,
     pub elasticsearch_url: String,
     /// The Elasticsearch alias searches and writes go through.
     pub index: String,
+    /// `SEARCH_HIT_TABLE_DOCS`: how many documents the embedded index keeps decoded
+    /// as hits (`search/hit_table.rs`, about 570 bytes each); 0 reads every hit
+    /// from the doc store.
+    pub hit_table_docs: u64,
 }
 
 impl SearchSettings {
@@ -113,6 +120,7 @@ impl SearchSettings {
             backend,
             elasticsearch_url,
             index,
+            hit_table_docs: vars.parse("SEARCH_HIT_TABLE_DOCS", DEFAULT_HIT_TABLE_DOCS)?,
         })
     }
 }

@@ -16,7 +16,8 @@ use std::path::PathBuf;
 
 pub use auth::{AuthSettings, BootstrapAdmin, JwtAlgorithm};
 pub use backends::{
-    DatabaseSettings, EventBusKind, EventSettings, SearchBackend, SearchSettings, StorageConfig,
+    DEFAULT_HIT_TABLE_DOCS, DatabaseSettings, EventBusKind, EventSettings, SearchBackend,
+    SearchSettings, StorageConfig,
 };
 pub use cors::CorsOrigins;
 pub use media::MediaSettings;
@@ -227,6 +228,17 @@ mod tests {
                 .setting,
             "ELASTICSEARCH_URL"
         );
+        assert_eq!(config(&[]).unwrap().search.hit_table_docs, 1_000_000);
+        let off = config(&[("SEARCH_HIT_TABLE_DOCS", "0")]).unwrap();
+        assert_eq!(off.search.hit_table_docs, 0);
+        for bad in ["-1", "lots"] {
+            assert_eq!(
+                config(&[("SEARCH_HIT_TABLE_DOCS", bad)])
+                    .unwrap_err()
+                    .setting,
+                "SEARCH_HIT_TABLE_DOCS"
+            );
+        }
     }
 
     #[test]

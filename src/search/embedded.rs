@@ -74,8 +74,6 @@ pub struct EmbeddedIndex {
 const KEPT_SEARCHES: usize = 4_096;
 /// Suggestion answers kept per generation (five short texts each).
 const KEPT_SUGGESTIONS: usize = 4_096;
-/// Documents kept decoded as hits (`hit_table`): about 570 MB at most.
-const MAX_TABLE_DOCS: u64 = 1_000_000;
 /// Typo groups kept per generation.
 const KEPT_TYPO_GROUPS: usize = 10_000;
 
@@ -85,8 +83,9 @@ fn err(e: impl std::fmt::Display) -> SearchError {
 
 impl EmbeddedIndex {
     /// Opens (creating if needed) the index in `dir`; `writable` takes tantivy's
-    /// single-writer lock, which fails while another process holds it.
-    pub fn open(dir: &Path, writable: bool) -> Result<Arc<Self>, SearchError> {
+    /// single-writer lock, which fails while another process holds it. At most
+    /// `table_docs` documents are kept decoded as hits (`hit_table`; 0: none).
+    pub fn open(dir: &Path, writable: bool, table_docs: u64) -> Result<Arc<Self>, SearchError> {
         std::fs::create_dir_all(dir).map_err(err)?;
         let (schema, fields) = schema();
         let directory = MmapDirectory::open(dir).map_err(err)?;
@@ -112,10 +111,7 @@ impl EmbeddedIndex {
             .reload_policy(policy)
             .try_into()
             .map_err(err)?;
-        let hit_tables = HitTables::new(
-            Arc::new(move |doc| stored_hit(&fields, doc)),
-            MAX_TABLE_DOCS,
-        );
+        let hit_tables = HitTables::new(Arc::new(move |doc| stored_hit(&fields, doc)), table_docs);
         // Start reading every segment's table now, not at the first query.
         hit_tables.tables(reader.searcher().segment_readers());
         Ok(Arc::new(EmbeddedIndex {
