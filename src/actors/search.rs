@@ -91,18 +91,16 @@ impl Handler<SearchProjects> for SearchActor {
                 .with_label_values(&["search"])
                 .observe(started.elapsed().as_secs_f64());
             // A remembered answer is encoded by the first request that sends it.
-            if let Some(sent) = results.sent.get() {
-                return Ok(sent.clone());
-            }
-            let encoded = JsonBody::of(&SearchPage {
-                results: results.hits.to_vec(),
-                total: results.total,
-                page: page.page,
-                size: page.size,
-                pages: results.total.div_ceil(u64::from(page.size)),
+            JsonBody::kept(&results.sent, || {
+                JsonBody::of(&SearchPage {
+                    results: results.hits.to_vec(),
+                    total: results.total,
+                    page: page.page,
+                    size: page.size,
+                    pages: results.total.div_ceil(u64::from(page.size)),
+                })
+                .map_err(|e| AppError::internal(format!("encoding a search page: {e}")))
             })
-            .map_err(|e| AppError::internal(format!("encoding a search page: {e}")))?;
-            Ok(results.sent.get_or_init(|| encoded).clone())
         })
     }
 }

@@ -2,6 +2,7 @@
 //! answer kept for many callers is not serialised and hashed again for each.
 
 use std::hash::Hasher;
+use std::sync::OnceLock;
 
 use bytes::Bytes;
 use serde::Serialize;
@@ -22,6 +23,19 @@ impl JsonBody {
             tag: format!("{:016x}", hasher.finish()),
             bytes: Bytes::from(bytes),
         })
+    }
+
+    /// The body kept in `cell`, encoded by `encode` the first time it is asked for
+    /// (two callers at once may both encode; the first one kept is answered).
+    pub fn kept<E>(
+        cell: &OnceLock<JsonBody>,
+        encode: impl FnOnce() -> Result<JsonBody, E>,
+    ) -> Result<JsonBody, E> {
+        if let Some(body) = cell.get() {
+            return Ok(body.clone());
+        }
+        let body = encode()?;
+        Ok(cell.get_or_init(|| body).clone())
     }
 }
 

@@ -37,11 +37,7 @@ impl KeptUsers {
         } else {
             &self.public
         };
-        if let Some(body) = kept.get() {
-            return Ok(body.clone());
-        }
-        let body = encode_for(&self.page, caller)?;
-        Ok(kept.get_or_init(|| body).clone())
+        JsonBody::kept(kept, || encode_for(&self.page, caller))
     }
 }
 
