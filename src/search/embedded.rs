@@ -36,7 +36,7 @@ pub(super) struct Fields {
     pub updated_at: Field,
 }
 
-fn schema() -> (Schema, Fields) {
+pub(super) fn schema() -> (Schema, Fields) {
     let mut b = Schema::builder();
     let fields = Fields {
         id: b.add_text_field("id", STRING | STORED),
@@ -261,7 +261,7 @@ impl Hits<'_> {
 }
 
 /// A stored document as a hit (score 0); `None` if a field is missing or malformed.
-fn stored_hit(f: &Fields, doc: &TantivyDocument) -> Option<SearchHit> {
+pub(super) fn stored_hit(f: &Fields, doc: &TantivyDocument) -> Option<SearchHit> {
     let text = |field| {
         doc.get_first(field)
             .and_then(|v| v.as_str())

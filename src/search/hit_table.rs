@@ -141,46 +141,20 @@ pub(super) fn at(table: &Table, doc: DocId) -> Option<&SearchHit> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::search::embedded::{Fields, schema, stored_hit};
     use std::time::{Duration, Instant};
-    use tantivy::schema::{Field, STORED, STRING, Schema, TEXT, Value};
     use tantivy::{Index, IndexWriter};
     use uuid::Uuid;
 
-    #[derive(Clone, Copy)]
-    struct Fields {
-        id: Field,
-        title: Field,
-        tags: Field,
-    }
-
+    /// An index of the embedded index's own schema.
     fn index() -> (Index, Fields) {
-        let mut schema = Schema::builder();
-        let fields = Fields {
-            id: schema.add_text_field("id", STRING | STORED),
-            title: schema.add_text_field("title", TEXT | STORED),
-            tags: schema.add_text_field("tags", STRING | STORED),
-        };
-        (Index::create_in_ram(schema.build()), fields)
+        let (schema, fields) = schema();
+        (Index::create_in_ram(schema), fields)
     }
 
-    /// A hit of the test schema: id, title and tags; the rest fixed.
+    /// The embedded index's own decoding.
     fn decoder(f: Fields) -> Decode {
-        Arc::new(move |doc: &TantivyDocument| {
-            Some(SearchHit {
-                project_id: doc.get_first(f.id)?.as_str()?.parse().ok()?,
-                user_id: Uuid::nil(),
-                title: doc.get_first(f.title)?.as_str()?.to_owned(),
-                description: None,
-                tags: doc
-                    .get_all(f.tags)
-                    .filter_map(|v| v.as_str().map(str::to_owned))
-                    .collect(),
-                username: "owner".into(),
-                thumbnail_url: None,
-                score: 0.0,
-                updated_at: time::OffsetDateTime::UNIX_EPOCH,
-            })
-        })
+        Arc::new(move |doc: &TantivyDocument| stored_hit(&f, doc))
     }
 
     fn add(writer: &mut IndexWriter, f: Fields, id: Option<Uuid>, title: &str, tags: &[&str]) {
@@ -188,6 +162,9 @@ mod tests {
         if let Some(id) = id {
             doc.add_text(f.id, id.to_string());
         }
+        doc.add_text(f.user_id, Uuid::nil().to_string());
+        doc.add_text(f.display_name, "owner");
+        doc.add_i64(f.updated_at, 0);
         doc.add_text(f.title, title);
         for tag in tags {
             doc.add_text(f.tags, *tag);
