@@ -4,6 +4,7 @@
 
 use std::path::Path;
 use std::sync::{Arc, Mutex};
+use std::time::Instant;
 
 use tantivy::directory::MmapDirectory;
 use tantivy::schema::{FAST, Field, INDEXED, STORED, STRING, Schema, TEXT, Value};
@@ -15,6 +16,7 @@ use uuid::Uuid;
 use super::answer_cache::AnswerCache;
 use super::embedded_query;
 use super::hit_table::{self, HitTables, Table};
+use super::inline_budget::InlineBudget;
 use super::typo_terms::TypoGroup;
 use super::{IndexChanges, SearchDoc, SearchError, SearchIndex, SearchRequest, SearchResults};
 use crate::messages::search::{SearchHit, Suggestion};
@@ -361,13 +363,16 @@ async fn blocking<T: Send + 'static>(
         .map_err(|e| SearchError(format!("search task failed: {e}")))?
 }
 
-/// The embedded index as a `SearchIndex`: its work runs on blocking threads.
+/// The embedded index as a `SearchIndex`: queries of a cheap shape are computed on
+/// the asking thread while `InlineBudget` allows it, all other work on blocking
+/// threads.
 pub struct Embedded {
     index: Arc<EmbeddedIndex>,
     /// Queries computed at once, at most one per core: a burst of new queries
     /// waits its turn instead of time-slicing the cores with the HTTP workers
     /// (kept answers are served without waiting).
     computing: Semaphore,
+    inline: Arc<InlineBudget>,
 }
 
 impl Embedded {
@@ -376,12 +381,16 @@ impl Embedded {
         Embedded {
             index,
             computing: Semaphore::new(cores),
+            inline: Arc::default(),
         }
     }
 
-    /// Runs query work on a blocking thread once a core is free for it.
+    /// Runs query work once a core is free for it: on this thread when `cheap` and
+    /// the budget allows, else on a blocking thread. A cheap query's compute time
+    /// is recorded wherever it ran.
     async fn query<T: Send + 'static>(
         &self,
+        cheap: bool,
         work: impl FnOnce(&EmbeddedIndex) -> Result<T, SearchError> + Send + 'static,
     ) -> Result<T, SearchError> {
         let _turn = self
@@ -389,7 +398,21 @@ impl Embedded {
             .acquire()
             .await
             .map_err(|e| SearchError(format!("search queue closed: {e}")))?;
-        blocking(&self.index, work).await
+        if !cheap {
+            return blocking(&self.index, work).await;
+        }
+        let budget = self.inline.clone();
+        let timed = move |index: &EmbeddedIndex| {
+            let started = Instant::now();
+            let answer = work(index);
+            budget.record(started.elapsed());
+            answer
+        };
+        if self.inline.allows_inline() {
+            timed(&self.index)
+        } else {
+            blocking(&self.index, timed).await
+        }
     }
 }
 
@@ -410,7 +433,8 @@ impl SearchIndex for Embedded {
         if let Some(answer) = embedded_query::remembered_search(&self.index, &request) {
             return Ok(answer);
         }
-        self.query(move |i| embedded_query::search(i, &request))
+        let cheap = embedded_query::is_cheap_search(&request);
+        self.query(cheap, move |i| embedded_query::search(i, &request))
             .await
     }
 
@@ -424,7 +448,8 @@ impl SearchIndex for Embedded {
         if let Some(answer) = embedded_query::remembered_suggestions(&self.index, &prefix) {
             return Ok(answer);
         }
-        self.query(move |i| embedded_query::suggest(i, &prefix))
+        let cheap = embedded_query::is_cheap_suggest(&prefix);
+        self.query(cheap, move |i| embedded_query::suggest(i, &prefix))
             .await
     }
 
@@ -435,5 +460,40 @@ impl SearchIndex for Embedded {
         })
         .await
         .is_ok()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::thread::{self, ThreadId};
+    use std::time::Duration;
+
+    fn here(_: &EmbeddedIndex) -> Result<ThreadId, SearchError> {
+        Ok(thread::current().id())
+    }
+
+    #[tokio::test]
+    async fn cheap_queries_run_on_the_asking_thread_while_they_stay_within_budget() {
+        let dir = tempfile::tempdir().unwrap();
+        let embedded = Embedded::new(EmbeddedIndex::open(dir.path(), true, 0).unwrap());
+        let asking = thread::current().id();
+        assert_eq!(embedded.query(true, here).await.unwrap(), asking);
+        assert_ne!(embedded.query(false, here).await.unwrap(), asking);
+        // A cheap-shaped query that turns out slow still ran where it was asked;
+        // the next ones go to blocking threads until fast ones decay its time.
+        let slow = |i: &EmbeddedIndex| {
+            thread::sleep(Duration::from_millis(5));
+            here(i)
+        };
+        assert_eq!(embedded.query(true, slow).await.unwrap(), asking);
+        let mut handed_off = 0;
+        while embedded.query(true, here).await.unwrap() != asking {
+            handed_off += 1;
+            assert!(handed_off < 100, "cheap queries never came back inline");
+        }
+        assert!(handed_off >= 10, "only {handed_off} queries handed off");
+        // Expensive shapes never run inline, whatever the budget says.
+        assert_ne!(embedded.query(false, here).await.unwrap(), asking);
     }
 }

@@ -37,6 +37,34 @@ fn search_key(req: &SearchRequest) -> SearchKey {
     (words, req.tags.clone(), req.page.page, req.page.size)
 }
 
+/// Words a search may have to be computed on the asking thread (`inline_budget`).
+const CHEAP_WORDS: usize = 3;
+/// Letters each of those words may have (a typo automaton grows with its word).
+const CHEAP_WORD_LETTERS: usize = 24;
+/// Ranked documents (offset + size) such a search may ask for.
+const CHEAP_RANKED: i64 = 100;
+/// Letters a suggestion prefix needs to be computed on the asking thread: a shorter
+/// one ranges over a large share of the title and tag words.
+const CHEAP_PREFIX_LETTERS: usize = 3;
+
+/// Whether `req`'s shape bounds what computing it costs: a few words, no tags, a
+/// near page.
+pub(super) fn is_cheap_search(req: &SearchRequest) -> bool {
+    let (words, tags, _, _) = search_key(req);
+    let ranked = req.page.offset().saturating_add(req.page.limit());
+    (1..=CHEAP_WORDS).contains(&words.len())
+        && words
+            .iter()
+            .all(|w| w.chars().count() <= CHEAP_WORD_LETTERS)
+        && tags.is_empty()
+        && ranked <= CHEAP_RANKED
+}
+
+/// Whether completing `typed` is bounded like a cheap search (see `is_cheap_search`).
+pub(super) fn is_cheap_suggest(typed: &str) -> bool {
+    suggest_prefix(typed).is_some_and(|p| p.chars().count() >= CHEAP_PREFIX_LETTERS)
+}
+
 /// The answer kept for `req` in the current generation, if any: a map lookup,
 /// cheap enough to run on an async thread.
 pub(super) fn remembered_search(
@@ -197,6 +225,7 @@ pub(super) fn suggest(index: &EmbeddedIndex, typed: &str) -> Result<Vec<Suggesti
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::messages::page::PageRequest;
     use tantivy::collector::DocSetCollector;
     use tantivy::schema::{Schema, TEXT};
     use tantivy::{Index, TantivyDocument};
@@ -231,5 +260,43 @@ mod tests {
         assert_eq!(found("z"), Vec::<&str>::new());
         let last = char::MAX.to_string();
         assert_eq!(found(&last), Vec::<&str>::new());
+    }
+
+    fn request(query: &str, tags: &[&str], page: u32, size: u32) -> SearchRequest {
+        SearchRequest {
+            query: Some(query.to_owned()),
+            tags: tags.iter().map(|t| (*t).to_owned()).collect(),
+            page: PageRequest { page, size },
+        }
+    }
+
+    #[test]
+    fn only_few_short_words_without_tags_on_a_near_page_count_as_cheap() {
+        assert!(is_cheap_search(&request("rust", &[], 1, 20)));
+        assert!(is_cheap_search(&request("Rust  camera lens", &[], 5, 20)));
+        assert!(!is_cheap_search(&request(
+            "rust camera lens tripod",
+            &[],
+            1,
+            20
+        )));
+        assert!(!is_cheap_search(&request("", &[], 1, 20)));
+        assert!(!is_cheap_search(&request("rust", &["video"], 1, 20)));
+        assert!(!is_cheap_search(&request("rust", &[], 6, 20)));
+        assert!(is_cheap_search(&request("rust", &[], 1, 100)));
+        assert!(!is_cheap_search(&request("rust", &[], 2, 100)));
+        let long = "a".repeat(CHEAP_WORD_LETTERS + 1);
+        assert!(!is_cheap_search(&request(&long, &[], 1, 20)));
+        assert!(is_cheap_search(&request(&long[1..], &[], 1, 20)));
+    }
+
+    #[test]
+    fn only_prefixes_of_three_letters_or_more_count_as_cheap() {
+        assert!(is_cheap_suggest("pho"));
+        assert!(is_cheap_suggest("rust pho"));
+        assert!(is_cheap_suggest("été"));
+        assert!(!is_cheap_suggest("ph"));
+        assert!(!is_cheap_suggest("photo p"));
+        assert!(!is_cheap_suggest(""));
     }
 }

@@ -6,6 +6,7 @@ pub mod elastic;
 pub mod embedded;
 mod embedded_query;
 mod hit_table;
+mod inline_budget;
 mod ranked_top;
 mod typo_terms;
 
