@@ -22,7 +22,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DB=troupe_bench_reads
-PG=postgres://postgres@127.0.0.1:5432
+PG=${PG:-postgres://postgres@127.0.0.1:5432}   # another PostgreSQL: PG=postgres://postgres@127.0.0.1:5433
 PORT=18081
 URL=http://127.0.0.1:$PORT
 BIN=${BIN:-target/release/troupe}
