@@ -137,6 +137,55 @@ async fn only_your_own_projects_take_uploads_and_bad_forms_are_refused() {
 }
 
 #[actix_web::test]
+async fn a_projects_files_come_page_by_page_with_the_exact_total_past_the_end_too() {
+    let app = spawn_app().await;
+    let ana = app.user("ana").await;
+    let project = app.project(&ana, "Harbour").await;
+    let empty = app.project(&ana, "Empty").await;
+    let mut ids = Vec::new();
+    for n in 0..3 {
+        let reply = app
+            .upload(&ana.access, &format!("{n}.png"), png(8, 8), Some(&project))
+            .await;
+        assert_eq!(reply.status, 201, "{}", reply.text);
+        ids.push(reply.json()["id"].clone());
+    }
+    ids.reverse(); // newest first
+    let none: &[serde_json::Value] = &[];
+    let pages = [
+        (1, 2, &ids[..2]),
+        (2, 2, &ids[2..]),
+        (3, 2, none),
+        (1, 3, &ids[..]),
+        (2, 3, none),
+        (1, 20, &ids[..]),
+    ];
+    for (page, size, expected) in pages {
+        let reply = app
+            .list_media(&format!("project_id={project}&page={page}&size={size}"))
+            .await;
+        assert_eq!(reply.status, 200, "{}", reply.text);
+        let body = reply.json();
+        assert_eq!(body["total"], 3, "page {page} of {size}: {body}");
+        let got: Vec<_> = body["items"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|item| item["id"].clone())
+            .collect();
+        assert_eq!(got, expected, "page {page} of {size}");
+    }
+    for page in [1, 2] {
+        let reply = app
+            .list_media(&format!("project_id={empty}&page={page}"))
+            .await;
+        assert_eq!(reply.status, 200, "{}", reply.text);
+        assert_eq!(reply.json()["total"], 0, "{}", reply.text);
+        assert_eq!(reply.json()["items"], json!([]), "{}", reply.text);
+    }
+}
+
+#[actix_web::test]
 async fn files_are_deleted_by_their_owner_or_an_admin_only() {
     let app = spawn_app().await;
     let (ana, bob) = (app.user("ana").await, app.user("bob").await);
