@@ -45,18 +45,8 @@ if ! psql "$PG/postgres" -Atc "SELECT 1 FROM pg_database WHERE datname='troupe_b
   pgbench -q -i -s 10 "$PG/troupe_bench_pgbench" >/dev/null 2>&1
 fi
 
-PID=""
+. loadtest/reads-server.sh
 trap 'stop_server' EXIT
-start_server() {
-  APP_PORT=$PORT COMPRESS_MIN_BYTES=1024 ACCESS_TOKEN_TTL=3600 LOGIN_RATE_LIMIT=0 BCRYPT_COST=10 $BIN serve & PID=$!
-  for _ in $(seq 100); do curl -sf $URL/ready >/dev/null && break; sleep 0.2; done
-  curl -s -XPOST $URL/auth/register -H 'content-type: application/json' \
-    -d '{"username":"reader","password":"reader-password-1"}' >/dev/null
-  TOKEN=$(curl -sf -XPOST $URL/auth/login -H 'content-type: application/json' \
-    -d '{"login":"reader","password":"reader-password-1"}' |
-    python3 -c 'import sys,json;print(json.load(sys.stdin)["access_token"])')
-}
-stop_server() { if [ -n "$PID" ]; then kill $PID 2>/dev/null; wait $PID 2>/dev/null || true; PID=""; fi; }
 
 # Varied requests: a fresh random draw of ids, pages and words every run.
 draw_paths() {
@@ -118,7 +108,7 @@ run() { # name [token [encoding]] -> "round name req/s p50 p99 errors bytes stea
 PGB1=$(pgbench_tps)
 ROWS=""
 for ROUND in $(seq "$ROUNDS"); do
-  start_server
+  start_server COMPRESS_MIN_BYTES=1024
   draw_paths
   ROWS+="$(run me "$TOKEN")"$'\n'
   for name in projects_first projects_deep projects_cursor by_user_first by_user_deep by_user_cursor \

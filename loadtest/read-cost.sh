@@ -16,12 +16,9 @@ PORT=18081
 URL=http://127.0.0.1:$PORT
 [ -d "$WORK/paths" ] || { echo "read-cost: run loadtest/bench-reads.sh first (it writes $WORK/paths)" >&2; exit 2; }
 export DATABASE_URL=postgres://postgres@127.0.0.1:5432/troupe_bench_reads DATA_DIR=$WORK/data RUST_LOG=error
-APP_PORT=$PORT ACCESS_TOKEN_TTL=3600 LOGIN_RATE_LIMIT=0 BCRYPT_COST=10 $BIN serve & PID=$!
-trap 'kill $PID 2>/dev/null; wait $PID 2>/dev/null' EXIT
-for _ in $(seq 100); do curl -sf $URL/ready >/dev/null && break; sleep 0.2; done
-TOKEN=$(curl -sf -XPOST $URL/auth/login -H 'content-type: application/json' \
-  -d '{"login":"reader","password":"reader-password-1"}' |
-  python3 -c 'import sys,json;print(json.load(sys.stdin)["access_token"])')
+. loadtest/reads-server.sh
+trap 'stop_server' EXIT
+start_server
 
 ticks() { awk '{print $14 + $15}' "/proc/$PID/stat"; }   # user + system, in clock ticks
 switches() { cat /proc/"$PID"/task/*/status | awk '/ctxt_switches/ {s += $2} END {print s}'; }

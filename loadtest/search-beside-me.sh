@@ -18,14 +18,9 @@ if [ ! -s "$WORK/paths/search" ]; then
   exit 1
 fi
 export DATABASE_URL=$PG/troupe_bench_reads DATA_DIR=$WORK/data RUST_LOG=warn
-APP_PORT=$PORT ACCESS_TOKEN_TTL=3600 LOGIN_RATE_LIMIT=0 BCRYPT_COST=10 $BIN serve & PID=$!
-trap 'kill $PID; wait $PID 2>/dev/null || true' EXIT
-for _ in $(seq 100); do curl -sf $URL/ready >/dev/null && break; sleep 0.2; done
-curl -s -XPOST $URL/auth/register -H 'content-type: application/json' \
-  -d '{"username":"reader","password":"reader-password-1"}' >/dev/null
-TOKEN=$(curl -sf -XPOST $URL/auth/login -H 'content-type: application/json' \
-  -d '{"login":"reader","password":"reader-password-1"}' |
-  python3 -c 'import sys,json;print(json.load(sys.stdin)["access_token"])')
+. loadtest/reads-server.sh
+trap 'stop_server' EXIT
+start_server
 W="wrk -t1 -c16 -d6s --latency -s loadtest/wrk/paths.lua"
 NAME=me PATHS=$WORK/paths/me TOKEN=$TOKEN $W $URL | grep RESULT > "$WORK/beside-me" & ME=$!
 NAME=search PATHS=$WORK/paths/search $W $URL | grep RESULT
