@@ -52,13 +52,13 @@ const CHEAP_PREFIX_LETTERS: usize = 3;
 /// Whether `req`'s shape bounds what computing it costs: a few words, no tags, a
 /// near page.
 pub(super) fn is_cheap_search(req: &SearchRequest) -> bool {
-    let (words, tags, _, _) = search_key(req);
+    let words = req.query.as_deref().map(words).unwrap_or_default();
     let ranked = req.page.offset().saturating_add(req.page.limit());
     (1..=CHEAP_WORDS).contains(&words.len())
         && words
             .iter()
             .all(|w| w.chars().count() <= CHEAP_WORD_LETTERS)
-        && tags.is_empty()
+        && req.tags.is_empty()
         && ranked <= CHEAP_RANKED
 }
 
