@@ -2,7 +2,7 @@
 
 use serde_json::json;
 
-use crate::support::{PASSWORD, spawn_app};
+use crate::support::{PASSWORD, ROOT_PASSWORD, ROOT_USERNAME, spawn_app};
 
 #[actix_web::test]
 async fn listing_users_needs_a_token_and_hides_private_fields_from_non_admins() {
@@ -258,9 +258,24 @@ async fn two_superadmins_demoting_each_other_at_once_leave_one() {
         app.call("PATCH", &other_path, &root.access, Some(&demote)),
         app.call("PATCH", &root_path, &other.access, Some(&demote)),
     );
-    let mut statuses = [a.status, b.status];
-    statuses.sort_unstable();
-    assert_eq!(statuses, [200, 409], "{} / {}", a.text, b.text);
+    // One demotion wins. The other loses either at the last-superadmin guard
+    // (it was authorised before the winner committed) or at authorisation
+    // (the winner committed first, so the loser's token carries a role it no
+    // longer has): both refuse, and either way one superadmin is left.
+    let (won, lost) = if a.status == 200 { (&a, &b) } else { (&b, &a) };
+    assert_eq!(won.status, 200, "{} / {}", a.text, b.text);
+    let code = lost.json()["code"].as_str().unwrap_or_default().to_owned();
+    match lost.status {
+        409 => assert_eq!(code, "last_superadmin", "{}", lost.text),
+        401 => assert_eq!(code, "role_changed", "{}", lost.text),
+        other => panic!("the losing demotion answered {other}: {}", lost.text),
+    }
+    let roles = [
+        app.login(ROOT_USERNAME, ROOT_PASSWORD).await.json()["user"]["role"].clone(),
+        app.login("other_sa", PASSWORD).await.json()["user"]["role"].clone(),
+    ];
+    let superadmins = roles.iter().filter(|r| *r == "superadmin").count();
+    assert_eq!(superadmins, 1, "roles after the race: {roles:?}");
 }
 
 #[actix_web::test]
