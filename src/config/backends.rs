@@ -6,11 +6,15 @@ use std::str::FromStr;
 use super::secret::Secret;
 use super::vars::{ConfigError, Vars, bad, is_http};
 
-/// `DATABASE_URL`, `DB_POOL_SIZE`.
+/// `DATABASE_URL`, `DB_POOL_SIZE`, `DB_WORKER_POOL_SIZE`.
 #[derive(Debug, Clone)]
 pub struct DatabaseSettings {
     pub url: String,
+    /// The process's shared pool, and the bound on what the workers' pools hold together.
     pub pool_size: usize,
+    /// Most connections an HTTP worker's own pool holds, when set (see
+    /// `PoolRecipe::per_worker`); unset, a worker's pool is its whole share.
+    pub worker_pool_size: Option<usize>,
 }
 
 impl DatabaseSettings {
@@ -25,6 +29,12 @@ impl DatabaseSettings {
         Ok(DatabaseSettings {
             url,
             pool_size: vars.number_in("DB_POOL_SIZE", 16, 1..=10_000, "at least 1")?,
+            worker_pool_size: match vars.optional("DB_WORKER_POOL_SIZE") {
+                None => None,
+                Some(_) => {
+                    Some(vars.number_in("DB_WORKER_POOL_SIZE", 1, 1..=10_000, "at least 1")?)
+                }
+            },
         })
     }
 }

@@ -136,6 +136,7 @@ mod tests {
         assert_eq!(c.server.host, "0.0.0.0");
         assert_eq!(c.server.role, ProcessRole::All);
         assert_eq!(c.database.pool_size, 16);
+        assert_eq!(c.database.worker_pool_size, None);
         assert_eq!(c.database.url, "postgres://postgres@127.0.0.1:5432/troupe");
         assert_eq!(c.log.format, LogFormat::Pretty);
     }
@@ -292,6 +293,10 @@ mod tests {
         assert_eq!(
             config(&[("DB_POOL_SIZE", "0")]).unwrap_err().setting,
             "DB_POOL_SIZE"
+        );
+        assert_eq!(
+            config(&[("DB_WORKER_POOL_SIZE", "0")]).unwrap_err().setting,
+            "DB_WORKER_POOL_SIZE"
         );
     }
 }

@@ -107,7 +107,7 @@ async fn metrics_count_requests_by_route_and_status() {
         text.contains(r#"db_pool_connections{pool="shared",state="max"} 4"#),
         "{text}"
     );
-    // Each HTTP worker's own pool (DB_POOL_SIZE shared out over the workers).
+    // Each HTTP worker's own pool (DB_POOL_SIZE shared out, or DB_WORKER_POOL_SIZE).
     assert!(
         text.contains(r#"db_pool_connections{pool="worker-0",state="max"}"#),
         "{text}"
