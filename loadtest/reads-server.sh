@@ -4,11 +4,20 @@
 #
 #   start_server [NAME=value ...]   # extra settings for the server
 #   stop_server
+#
+# The server runs in a session of its own (setsid), as a service or a container
+# would: with the kernel's autogroup scheduling (on by default in most
+# distributions), a server started from the load generator's session shares one
+# CPU group with wrk (PostgreSQL has its own, and pgbench's clients run alone in
+# theirs), which on 2 cores doubled some p99s (BENCHMARKS.md, "A session of its own").
 
 PID=""
 start_server() {
-  env "$@" APP_PORT="$PORT" ACCESS_TOKEN_TTL=3600 LOGIN_RATE_LIMIT=0 BCRYPT_COST=10 "$BIN" serve & PID=$!
+  setsid env "$@" APP_PORT="$PORT" ACCESS_TOKEN_TTL=3600 LOGIN_RATE_LIMIT=0 BCRYPT_COST=10 "$BIN" serve & PID=$!
   for _ in $(seq 100); do curl -sf "$URL/ready" >/dev/null && break; sleep 0.2; done
+  if [ "$(ps -o sid= -p "$PID" | tr -d ' ')" != "$PID" ]; then
+    echo "the server ($PID) is not running in a session of its own" >&2; exit 1
+  fi
   # A database seeded by an earlier run has the reader already (409, ignored).
   curl -s -XPOST "$URL/auth/register" -H 'content-type: application/json' \
     -d '{"username":"reader","password":"reader-password-1"}' >/dev/null
