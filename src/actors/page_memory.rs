@@ -4,7 +4,8 @@
 //! over at most 8 tally rows, about the cost of a key lookup — and answers a kept
 //! page only when the versions are equal, i.e. when the list is exactly as it was;
 //! otherwise it reads the page and keeps that. So a kept page is never stale, on any
-//! node, and a client sees its own write at once.
+//! node, and a client sees its own write at once. When no page is kept for a key
+//! (`holds`), the version is not asked: the page's own statement reads it.
 
 use std::hash::Hash;
 use std::sync::{Arc, Mutex};
@@ -35,6 +36,13 @@ impl<K, P> Default for PageMemory<K, P> {
 }
 
 impl<K: Eq + Hash, P> PageMemory<K, P> {
+    /// Whether a page is kept for `key`, at any version: if not, asking the list's
+    /// version first would only add a statement to the read of the page.
+    pub fn holds(&self, key: &K) -> bool {
+        let pages = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        pages.peek(key).is_some()
+    }
+
     /// The kept page, if it was read at content version `content`.
     pub fn get(&self, key: &K, content: i64) -> Option<Arc<P>> {
         let mut pages = self.0.lock().unwrap_or_else(|p| p.into_inner());
@@ -75,7 +83,9 @@ mod tests {
     fn a_page_is_answered_only_at_the_version_it_was_read_at() {
         let memory = PageMemory::default();
         let key = (Position::Page(1), 20);
+        assert!(!memory.holds(&key));
         memory.put(key, 7, page(1));
+        assert!(memory.holds(&key));
         assert_eq!(memory.get(&key, 7).map(|p| p.total), Some(1));
         assert!(memory.get(&key, 8).is_none(), "the list changed");
         memory.put(key, 9, page(2));

@@ -78,8 +78,9 @@ impl AuthContext {
         let request = msg.request;
         let key = (request.position, request.size);
         // The unfiltered list is kept per process and answered while its content
-        // version is unchanged (`actors/page_memory.rs`).
-        if q.is_none() {
+        // version is unchanged (`actors/page_memory.rs`); with no page kept for this
+        // key, the list's statement reads the version itself.
+        if q.is_none() && self.pages.holds(&key) {
             let content = user_pages::content_version(&db).await?;
             if let Some(kept) = self.pages.get(&key, content) {
                 return kept.encoded_for(&msg.caller);

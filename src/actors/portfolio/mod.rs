@@ -115,12 +115,16 @@ impl Handler<ListProjects> for PortfolioActor {
             let db = pool.get().await?;
             let request = msg.request;
             let key = (msg.owner, request.position, request.size);
-            let (found, content) = project_pages::content_version(&db, msg.owner).await?;
-            if !found {
-                return Err(AppError::not_found("user"));
-            }
-            if let Some(page) = lists.pages.get(&key, content) {
-                return Ok(page);
+            // A kept page is answered when the list's version is unchanged; with
+            // none kept, the page's own statement reads the version (one statement).
+            if lists.pages.holds(&key) {
+                let (found, content) = project_pages::content_version(&db, msg.owner).await?;
+                if !found {
+                    return Err(AppError::not_found("user"));
+                }
+                if let Some(page) = lists.pages.get(&key, content) {
+                    return Ok(page);
+                }
             }
             let limit = request.limit_with_lookahead();
             let listed = match request.position {
