@@ -214,6 +214,42 @@ async fn totals_stay_exact_under_concurrent_creates_and_deletes() {
     app.user_projects(&gone.id).await.problem(404, "not_found");
 }
 
+/// A list whose page is not kept is read in one statement, which also says whether
+/// the owner exists: an owner that does not exist is a 404 at every depth and by
+/// cursor, before and after a real owner's pages are kept.
+#[actix_web::test]
+async fn an_owner_that_does_not_exist_has_no_list_at_any_depth() {
+    let app = spawn_app().await;
+    let uma = app.user("uma").await;
+    seed_projects(&app, &uma, 3).await;
+    let first = page_of(&app, &format!("/projects/user/{}", uma.id), 1, 2).await;
+    let cursor = first["next_cursor"]
+        .as_str()
+        .expect("a second page")
+        .to_owned();
+    let nobody = uuid::Uuid::new_v4();
+    for round in 0..2 {
+        for query in [
+            "page=1&size=20".to_owned(),
+            "page=50&size=20".to_owned(),
+            format!("size=2&cursor={cursor}"),
+        ] {
+            let path = format!("/projects/user/{nobody}?{query}");
+            let problem = app.get(&path).await.problem(404, "not_found");
+            assert!(
+                problem["detail"]
+                    .as_str()
+                    .is_some_and(|d| d.contains("user")),
+                "round {round}, {path}: {problem}"
+            );
+        }
+    }
+    // The real owner's list is unchanged beside them.
+    let again = page_of(&app, &format!("/projects/user/{}", uma.id), 1, 2).await;
+    assert_eq!(ids(&again), ids(&first));
+    assert_eq!(again["total"], 3);
+}
+
 #[actix_web::test]
 async fn users_page_by_number_and_by_cursor_with_and_without_a_filter() {
     let app = spawn_app().await;

@@ -117,7 +117,10 @@ impl Handler<ListProjects> for PortfolioActor {
             let key = (msg.owner, request.position, request.size);
             // A kept page is answered when the list's version is unchanged; with
             // none kept, the page's own statement reads the version (one statement).
-            if lists.pages.holds(&key) {
+            // An owner's deep page asks first all the same: it may build the owner's
+            // anchors, and an owner that does not exist must not evict real ones.
+            let builds_anchors = msg.owner.is_some() && request.offset() >= anchors::STRIDE;
+            if builds_anchors || lists.pages.holds(&key) {
                 let (found, content) = project_pages::content_version(&db, msg.owner).await?;
                 if !found {
                     return Err(AppError::not_found("user"));
